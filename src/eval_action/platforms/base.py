@@ -7,6 +7,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from eval_action.platforms.inputs import ActionInputs
+
 
 class CIContext(BaseModel):
     """Where and why this run happens, read once from the platform's environment."""
@@ -27,6 +29,9 @@ class CIContext(BaseModel):
     is_fork: bool = False
 
 
+Level = Literal["error", "warning", "notice"]
+
+
 class PublishOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -37,6 +42,10 @@ class PublishOutcome(BaseModel):
 class Platform(Protocol):
     name: str
     comment_limit: int  # characters the platform accepts in one comment
+
+    def inputs(self) -> ActionInputs:
+        """The tool's inputs as this platform passes them (CLI overrides already merged)."""
+        ...
 
     def context(self) -> CIContext: ...
 
@@ -52,6 +61,6 @@ class Platform(Protocol):
 
     def set_outputs(self, outputs: dict[str, str]) -> None: ...
 
-    def annotate(self, level: Literal["error", "warning", "notice"], path: str, title: str, message: str) -> None: ...
+    def annotate(self, level: Level, path: str, title: str, message: str) -> None: ...
 
     def mask(self, secret: str) -> None: ...

@@ -32,6 +32,21 @@ class ScoreContext:
     tokens: int | None = None
     cost_usd: float | None = None
     messages: list[Message] = field(default_factory=list)
+    cached: bool = False  # the answer came from the cache: latency/cost/tokens are the recorded ones
 
 
 ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]
+Validator = Callable[[ScorerSpec, Path, Path], list[str]]  # (spec, prompt_dir, repo_root) -> problems
+
+
+class ScorerError(Exception):
+    """The scorer could not judge this case; its message becomes the errored score's reason."""
+
+
+@dataclass(frozen=True)
+class ScorerDef:
+    """A registered scorer: the async function, its static checks, and whether `not-` may invert it."""
+
+    fn: ScorerFn
+    validate: Validator | None = None
+    invertible: bool = True

@@ -1,0 +1,90 @@
+"""Command line: arguments + environment -> Settings; the ONE error boundary -> exit code.
+
+The only module that reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from eval_action import __version__
+
+EXIT_INPUT = 2
+
+
+def _common_run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="path to eval-action.yaml (default: ./eval-action.yaml)")
+    p.add_argument("--base", metavar="REF", help="compare with this revision (default: the CI's base, "
+                   "else origin/HEAD)")
+    p.add_argument("--all", action="store_true", help="run every prompt, no change detection")
+    p.add_argument("--prompts", nargs="+", metavar="GLOB", help="run these prompt files (no change detection)")
+    p.add_argument("--min-pass-rate", type=float, metavar="PCT", help="default minimum pass rate, percent")
+    p.add_argument("--baseline", metavar="base|none|PATH", help="what to compare with (default: base)")
+    p.add_argument("--output-dir", metavar="DIR", help="where results go (default: eval-results)")
+    p.add_argument("--concurrency", type=int, metavar="N")
+    p.add_argument("--repeats", type=int, metavar="N", help="run each case N times; pass by majority")
+    p.add_argument("--shard", metavar="I/N", help="run only shard I of N (merge with `eval-action report`)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    p.add_argument("--max-rps", type=float, metavar="R", help="at most R requests per second")
+    p.add_argument("--dry-run", action="store_true", help="list what would run and the call count")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eval-action", description="The eval quality gate for LLM prompts.")
+    parser.add_argument("--version", action="version", version=f"eval-action {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="find, run, compare, write outputs")
+    _common_run_flags(run)
+    run.add_argument("--head", metavar="REF", default="HEAD")
+    run.add_argument("--mode", choices=["informational", "blocking"], default="blocking")
+    val = sub.add_parser("validate", help="load and check every prompt, dataset and scorer; call nothing")
+    val.add_argument("--config")
+    val.add_argument("--prompts", nargs="+", metavar="GLOB")
+    rep = sub.add_parser("report", help="merge shard results, render, publish")
+    rep.add_argument("results", nargs="+", help="results.json files, folders or globs")
+    rep.add_argument("--mode", choices=["informational", "blocking"])
+    rep.add_argument("--output-dir", metavar="DIR")
+    rep.add_argument("--comment-key")
+    ci = sub.add_parser("ci", help="the container entrypoint: detect GitHub/GitLab/local, run, publish")
+    _common_run_flags(ci)
+    ci.add_argument("--mode", choices=["informational", "blocking"])
+    ci.add_argument("--comment", choices=["true", "false"])
+    ci.add_argument("--comment-key")
+    ci.add_argument("--token-variable", metavar="NAME", help="GitLab: the variable holding the API token")
+    ci.add_argument("--working-directory", metavar="DIR")
+    ci.add_argument("--allow-untrusted-code", choices=["true", "false"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from eval_action.errors import UserError
+
+    try:
+        return _dispatch(args, os.environ)
+    except UserError as e:
+        print(f"eval-action: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("eval-action: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from eval_action import commands
+
+    if args.command == "validate":
+        return commands.validate(Path.cwd(), _opt_path(args.config), args.prompts or [])
+    if args.command == "report":
+        return commands.report(args, env)
+    if args.command == "ci":
+        return commands.ci(args, env)
+    return commands.run_local(args, env, interactive=sys.stderr.isatty() and env.get("CI") != "true")
+
+
+def _opt_path(text: str | None) -> Path | None:
+    return Path(text) if text else None

@@ -1,0 +1,124 @@
+"""One run, one way: plan -> run head and baseline -> compare -> gate -> RunReport.
+
+Knows nothing about GitHub or GitLab; the CLI gives it Settings and gets a RunReport back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval_action import baseline, compare, gate, planning
+from eval_action.config import load_config
+from eval_action.models import CaseResult, Config, PromptResult, RunReport
+from eval_action.planning import Log, Plan, PlannedPrompt
+from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
+from eval_action.settings import Settings
+from eval_action.stats import run_stats
+
+OnCase = Callable[[PromptJob, CaseResult], None]
+
+
+def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack) -> tuple[Plan, baseline.BaselinePlan]:
+    config = load_config(settings.repo_root, settings.config_path)
+    changeset, all_reason = planning.find_changes(settings, log)
+    specs = planning.load_specs(settings.repo_root, config, settings.prompt_globs)
+    config_rel = planning.config_rel(settings)
+    base_rev = (changeset.merge_base or changeset.base) if changeset else settings.base
+    base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
+    selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
+    prompts = [
+        PlannedPrompt(
+            job=PromptJob(spec=planning.shard_spec(specs[s.path], settings.shard), repo_root=settings.repo_root,
+                          config=config),
+            thresholds=planning.thresholds_for(specs[s.path], config, settings),
+            reasons=s.reasons, base_path=s.base_path or s.path)
+        for s in selection.selected
+    ]
+    notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
+                                     and not settings.run_all else [])
+    plan = Plan(config=config, prompts=prompts, removed=list(selection.removed), notes=notes,
+                base=base_rev, head=changeset.head if changeset else None, changes=changeset)
+    return plan, _baseline_plan(settings, plan, config_rel, stack)
+
+
+def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
+                   stack: contextlib.ExitStack) -> baseline.BaselinePlan:
+    heads = [p.job.spec.path for p in plan.prompts]
+    if settings.baseline == "none" or not plan.prompts:
+        return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"), notes={}, from_file={})
+    if settings.baseline != "base":
+        return baseline.from_results_file(Path(settings.baseline), heads)
+    if plan.base is None:
+        note = "no baseline: there is no base revision to compare with (use --base REF)"
+        return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"),
+                                     notes={h: [note] for h in heads}, from_file={})
+    pairs = {p.job.spec.path: p.base_path for p in plan.prompts}
+    base = baseline.from_base_revision(settings.repo_root, plan.base, pairs, config_rel, stack)
+    sharded = {h: PromptJob(spec=planning.shard_spec(j.spec.model_copy(update={"path": h}), settings.shard),
+                            repo_root=j.repo_root, config=j.config) for h, j in base.jobs.items()}
+    return baseline.BaselinePlan(jobs=sharded, states=base.states, notes=base.notes, from_file={})
+
+
+def run_options(settings: Settings, config: Config) -> RunOptions:
+    d = config.defaults
+    return RunOptions(concurrency=settings.concurrency or d.concurrency, timeout_s=d.timeout_s,
+                      retries=d.retries, repeats=settings.repeats, use_cache=settings.use_cache,
+                      cache_dir=settings.repo_root / config.cache.dir, max_rps=settings.max_rps or d.max_rps)
+
+
+@dataclass
+class Collected:
+    """Cases as they finish, so an interrupted run still reports what it did."""
+
+    head: dict[str, list[CaseResult]]
+    base: dict[str, list[CaseResult]]
+
+
+def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, env: Mapping[str, str],
+            collected: Collected, on_case: OnCase | None = None) -> None:
+    opts = run_options(settings, plan.config)
+    base_jobs = list(base_plan.jobs.values())
+    head_jobs = [p.job for p in plan.prompts]
+
+    def record(into: dict[str, list[CaseResult]], notify: OnCase | None) -> OnCase:
+        def _record(job: PromptJob, case: CaseResult) -> None:
+            into.setdefault(job.spec.path, []).append(case)
+            if notify is not None:
+                notify(job, case)
+        return _record
+
+    if base_jobs:
+        run_jobs_sync(base_jobs, opts, env, on_case=record(collected.base, None))
+    run_jobs_sync(head_jobs, opts, env, on_case=record(collected.head, on_case))
+
+
+def assemble(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, collected: Collected,
+             started: float, incomplete: bool = False) -> RunReport:
+    results = [_prompt_result(p, base_plan, collected) for p in plan.prompts]
+    results += [compare.removed_prompt(path, ["prompt file deleted"]) for path in plan.removed]
+    status = gate.run_status(results)
+    return RunReport(status=status, mode=settings.mode, base=plan.base, head=plan.head,
+                     totals=gate.totals(results), prompts=results, notes=plan.notes,
+                     stats=run_stats(results, time.monotonic() - started), incomplete=incomplete,
+                     shard=str(settings.shard) if settings.shard else None)
+
+
+def _prompt_result(p: PlannedPrompt, base_plan: baseline.BaselinePlan, collected: Collected) -> PromptResult:
+    path = p.job.spec.path
+    order = {c.id: i for i, c in enumerate(p.job.spec.cases)}
+    head = sorted(collected.head.get(path, []), key=lambda c: order.get(c.id, len(order)))
+    state = base_plan.states.get(path, "none")
+    base_cases: list[CaseResult] | None = None
+    if path in base_plan.from_file:
+        base_cases = base_plan.from_file[path]
+    elif path in base_plan.jobs:
+        base_cases = collected.base.get(path, [])
+    run = compare.PromptRun(path=path, name=p.job.spec.name, provider=p.job.spec.provider.label(),
+                            thresholds=p.thresholds, head=head, baseline=base_cases, baseline_state=state,
+                            notes=base_plan.notes.get(path, []), selected_because=p.reasons)
+    return gate.gate_prompt(compare.compare_prompt(run))
+

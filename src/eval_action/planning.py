@@ -1,0 +1,136 @@
+"""Discover and plan: which prompts run, with which cases, against which baseline.
+
+Turns Settings + the CI context into a Plan of typed jobs. Reads files and git; calls no target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval_action import changes, discovery, git
+from eval_action.errors import GitError, UserError
+from eval_action.loaders import find_prompt_files, load_prompt
+from eval_action.models import Config, PromptSpec, Thresholds
+from eval_action.runner import PromptJob
+from eval_action.settings import Settings, Shard
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PlannedPrompt:
+    job: PromptJob
+    thresholds: Thresholds
+    reasons: list[str]
+    base_path: str  # where the prompt lived at the base revision (differs after a rename)
+
+
+@dataclass
+class Plan:
+    config: Config
+    prompts: list[PlannedPrompt]
+    removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    base: str | None = None  # the commit the baseline is computed at (merge base when known)
+    head: str | None = None
+    changes: changes.ChangeSet | None = None
+
+
+def thresholds_for(spec: PromptSpec, config: Config, settings: Settings) -> Thresholds:
+    d = config.defaults
+    min_rate = spec.min_pass_rate
+    if min_rate is None:
+        min_rate = settings.min_pass_rate if settings.min_pass_rate is not None else d.min_pass_rate
+    tolerance = spec.regression_tolerance
+    confidence = spec.regression_confidence
+    return Thresholds(
+        min_pass_rate=min_rate,
+        regression_tolerance=d.regression_tolerance if tolerance is None else tolerance,
+        regression_confidence=d.regression_confidence if confidence is None else confidence,
+        score_thresholds=spec.score_thresholds,
+    )
+
+
+def in_shard(path: str, case_id: str, shard: Shard) -> bool:
+    """Stable across machines and runs, so base and head cases land on the same shard."""
+    digest = hashlib.sha256(f"{path}\0{case_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % shard.count == shard.index - 1
+
+
+def shard_spec(spec: PromptSpec, shard: Shard | None) -> PromptSpec:
+    if shard is None:
+        return spec
+    return spec.model_copy(update={"cases": [c for c in spec.cases if in_shard(spec.path, c.id, shard)]})
+
+
+def matches_any(path: str, globs: list[str]) -> bool:
+    return any(path == g or fnmatch.fnmatchcase(path, g) for g in globs)
+
+
+def load_specs(root: Path, config: Config, globs: list[str]) -> dict[str, PromptSpec]:
+    paths = find_prompt_files(root, config.prompts)
+    if globs:
+        paths = [p for p in paths if matches_any(p, globs)]
+        if not paths:
+            raise UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
+                            f"(prompt files match {', '.join(config.prompts)})", "--prompts")
+    return {p: load_prompt(root / p, root, config) for p in paths}
+
+
+def select_prompts(settings: Settings, specs: dict[str, PromptSpec], config: Config,
+            base_config: Config | None, changeset: changes.ChangeSet | None,
+            run_all_reason: str | None) -> discovery.Selection:
+    if run_all_reason is not None:
+        return discovery.select_all(list(specs.values()), run_all_reason)
+    assert changeset is not None
+    config_rel_ = config_rel(settings)
+    return discovery.select(changeset.files, list(specs.values()), config, base_config, config_rel_)
+
+
+def config_rel(settings: Settings) -> str:
+    if settings.config_path is None:
+        return "eval-action.yaml"
+    try:
+        return settings.config_path.resolve().relative_to(settings.repo_root.resolve()).as_posix()
+    except ValueError:
+        return settings.config_path.name
+
+
+def run_all_reason(settings: Settings) -> str | None:
+    if settings.prompt_globs:
+        return "selected with --prompts"
+    if settings.run_all:
+        return "selected with --all"
+    if not settings.base:
+        return "no base revision to compare with: every prompt runs"
+    return None
+
+
+def find_changes(settings: Settings, log: Log) -> tuple[changes.ChangeSet | None, str | None]:
+    """The change set, or a reason to run everything when git history can't be had."""
+    reason = run_all_reason(settings)
+    if reason is not None or settings.base is None:
+        return None, reason
+    try:
+        changeset = changes.changed_files(settings.repo_root, settings.base, settings.head, log)
+        return within(changeset, git.prefix(settings.repo_root)), None
+    except GitError as e:
+        return None, f"could not diff against {settings.base} ({e}): every prompt runs"
+
+
+def within(changeset: changes.ChangeSet, prefix: str) -> changes.ChangeSet:
+    """Paths relative to the project folder when it is a subfolder of the git repository."""
+    if not prefix:
+        return changeset
+
+    def strip(path: str | None) -> str | None:
+        return path[len(prefix):] if path and path.startswith(prefix) else None
+
+    files = [changes.FileChange(status=f.status, path=strip(f.path) or "", old_path=strip(f.old_path))
+             for f in changeset.files if strip(f.path)]
+    return dataclasses.replace(changeset, files=files)

@@ -1,0 +1,155 @@
+"""GitHub Actions adapter: event context, the sticky PR comment (PyGithub), workflow commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from eval_action.platforms import workflow_commands as wc
+from eval_action.platforms.base import CIContext, Level, PublishOutcome
+from eval_action.platforms.github_event import github_context
+from eval_action.platforms.inputs import ActionInputs, inputs_from_env
+from eval_action.platforms.sticky import Posted, plan_sticky
+
+COMMENT_LIMIT = 65_536
+_FALLBACK = "the report is in the job summary"
+
+
+def default_retry() -> GithubRetry:
+    """PyGithub's rate-limit handling, bounded: a comment is not worth holding the job an hour."""
+    return GithubRetry(total=4, backoff_factor=1, secondary_rate_wait=30, max_rate_limit_wait=90)
+
+
+class GitHubPlatform:
+    name = "github"
+    comment_limit = COMMENT_LIMIT
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        overrides: ActionInputs | None = None,
+        retry: GithubRetry | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        self._env = dict(env)
+        self._overrides = overrides
+        self._retry = retry or default_retry()
+        self._out = out
+        self._inputs: ActionInputs | None = None
+
+    def inputs(self) -> ActionInputs:
+        if self._inputs is None:
+            given = inputs_from_env(self._env, "INPUT_", hyphens=True, source="action inputs")
+            self._inputs = given.merge(self._overrides) if self._overrides else given
+        return self._inputs
+
+    def context(self) -> CIContext:
+        return github_context(self._env, self.inputs())
+
+    # ------------------------------------------------------------ API
+    def _repo(self) -> Repository:
+        token = self.inputs().token
+        assert token is not None  # callers check first
+        client = Github(
+            auth=Auth.Token(token.get_secret_value()),
+            base_url=self._env.get("GITHUB_API_URL") or "https://api.github.com",
+            timeout=15,
+            retry=self._retry,
+            lazy=True,  # no GET of the repo or issue just to build URLs
+            seconds_between_requests=None,
+            seconds_between_writes=None,  # we write once per run
+        )
+        return client.get_repo(self._env.get("GITHUB_REPOSITORY", ""))
+
+    def _pull(self, number: int) -> PullRequest:
+        return self._repo().get_pull(number)
+
+    def upsert_comment(self, ctx: CIContext, body: str) -> PublishOutcome:
+        reason = self._why_no_comment(ctx)
+        if reason or ctx.change_request is None:
+            return PublishOutcome(message=f"no comment: {reason}; {_FALLBACK}")
+        try:
+            issue = self._repo().get_issue(ctx.change_request)
+            posted = (Posted(id=c.id, body=c.body or "") for c in issue.get_comments())
+            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id)
+            if plan.action == "stale":
+                return PublishOutcome(message="comment left alone: a newer run already updated it")
+            if plan.action == "update" and plan.comment_id is not None:
+                comment = issue.get_comment(plan.comment_id)
+                comment.edit(body)
+                return PublishOutcome(comment_url=comment.html_url, message=f"updated {comment.html_url}")
+            created = issue.create_comment(body)
+            return PublishOutcome(comment_url=created.html_url, message=f"posted {created.html_url}")
+        except GithubException as exc:
+            return PublishOutcome(message=f"no comment: {_explain(exc.status)}; {_FALLBACK}")
+        except requests.RequestException as exc:
+            return PublishOutcome(message=f"no comment: {_explain_network(exc)}; {_FALLBACK}")
+
+    def _why_no_comment(self, ctx: CIContext) -> str:
+        if ctx.change_request is None:
+            return f"`{ctx.event}` is not a pull request event"
+        if not self.inputs().comment:
+            return "the `comment` input is false"
+        if self.inputs().token is None:
+            return "the `github-token` input is empty"
+        return ""
+
+    def changed_files(self, ctx: CIContext) -> list[str] | None:
+        if ctx.change_request is None or self.inputs().token is None:
+            return None
+        try:
+            paths: list[str] = []
+            for f in self._pull(ctx.change_request).get_files():
+                paths.append(f.filename)
+                if f.previous_filename:  # a rename changes both paths
+                    paths.append(f.previous_filename)
+            return paths
+        except (GithubException, requests.RequestException):
+            return None
+
+    # ------------------------------------------------------------ runner protocols
+    def _print(self, line: str) -> None:
+        print(line, file=self._out or sys.stdout, flush=True)
+
+    def write_summary(self, markdown: str) -> None:
+        path = self._env.get("GITHUB_STEP_SUMMARY")
+        if path:
+            wc.append_summary(Path(path), markdown)
+
+    def set_outputs(self, outputs: dict[str, str]) -> None:
+        path = self._env.get("GITHUB_OUTPUT")
+        if path:
+            wc.append_outputs(Path(path), outputs)
+
+    def annotate(self, level: Level, path: str, title: str, message: str) -> None:
+        self._print(wc.annotation(level, path, title, message))
+
+    def mask(self, secret: str) -> None:
+        for line in wc.mask_lines(secret):
+            self._print(line)
+
+
+def _explain_network(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.RetryError):  # urllib3 ran out of retries on 5xx/403
+        return "GitHub API kept failing after retries"
+    return f"GitHub API unreachable ({type(exc).__name__})"
+
+
+def _explain(status: int) -> str:
+    if status == 401:
+        return "GitHub rejected the token (401); check the `github-token` input"
+    if status in (403, 404):
+        return (
+            "the token can't write to this PR (fork PR or missing `pull-requests: write`"
+            f" permission; HTTP {status})"
+        )
+    if status == 422:
+        return "GitHub refused the comment body (422)"
+    return f"GitHub API error (HTTP {status}) after retries"

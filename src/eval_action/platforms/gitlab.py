@@ -1,0 +1,163 @@
+"""GitLab CI adapter: MR pipeline context and the sticky MR note (python-gitlab)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+import gitlab
+import requests
+from gitlab.v4.objects import ProjectMergeRequest
+from pydantic import SecretStr
+
+from eval_action.platforms.base import CIContext, Level, PublishOutcome
+from eval_action.platforms.inputs import ActionInputs, inputs_from_env
+from eval_action.platforms.sticky import Posted, plan_sticky
+
+COMMENT_LIMIT = 1_000_000
+ENV_PREFIX = "EVAL_ACTION_"  # the component passes its inputs as these job variables
+_FALLBACK = "the report is in the job artifacts"
+
+
+class GitLabPlatform:
+    name = "gitlab"
+    comment_limit = COMMENT_LIMIT
+
+    def __init__(
+        self, env: Mapping[str, str], overrides: ActionInputs | None = None, out: TextIO | None = None
+    ) -> None:
+        self._env = dict(env)
+        self._overrides = overrides
+        self._out = out
+        self._inputs: ActionInputs | None = None
+
+    def inputs(self) -> ActionInputs:
+        """Inputs from EVAL_ACTION_* variables; the token from the variable `token-variable` names."""
+        if self._inputs is None:
+            given = inputs_from_env(self._env, ENV_PREFIX, hyphens=False, source="component inputs")
+            merged = given.merge(self._overrides) if self._overrides else given
+            token = self._env.get(merged.token_variable, "").strip()
+            self._inputs = merged.model_copy(update={"token": SecretStr(token)}) if token else merged
+        return self._inputs
+
+    def context(self) -> CIContext:
+        env = self._env
+        iid = env.get("CI_MERGE_REQUEST_IID", "")
+        pipeline = env.get("CI_PIPELINE_ID", "")
+        common: dict[str, Any] = {
+            "platform": "gitlab",
+            "event": env.get("CI_PIPELINE_SOURCE") or "unknown",
+            "head": env.get("CI_COMMIT_SHA") or None,
+            "comment_key": self.inputs().comment_key or env.get("CI_JOB_NAME") or "default",
+            "run_id": int(pipeline) if pipeline.isdigit() else None,
+            "run_url": env.get("CI_JOB_URL") or env.get("CI_PIPELINE_URL") or None,
+            "workspace": Path(env.get("CI_PROJECT_DIR") or "."),
+        }
+        if not iid.isdigit():  # branch, tag, schedule pipelines: nothing to compare with, nowhere to post
+            return CIContext(**common, run_all=True)
+        source = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID")
+        return CIContext(
+            **common,
+            base=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or None,
+            change_request=int(iid),
+            is_fork=bool(source) and source != self._project_id(),
+        )
+
+    # ------------------------------------------------------------ API
+    def _project_id(self) -> str:
+        return self._env.get("CI_MERGE_REQUEST_PROJECT_ID") or self._env.get("CI_PROJECT_ID", "")
+
+    def _merge_request(self, iid: int) -> ProjectMergeRequest:
+        token = self.inputs().token
+        assert token is not None  # callers check first
+        api = self._env.get("CI_API_V4_URL") or self._env.get("CI_SERVER_URL", "") + "/api/v4"
+        client = gitlab.Gitlab(
+            api.removesuffix("/").removesuffix("/api/v4"),  # python-gitlab appends /api/v4 itself
+            private_token=token.get_secret_value(),
+            timeout=15,
+            retry_transient_errors=True,  # 5xx and 429 (honouring Retry-After), with backoff
+        )
+        project = client.projects.get(self._project_id(), lazy=True)
+        return project.mergerequests.get(iid, lazy=True)
+
+    def upsert_comment(self, ctx: CIContext, body: str) -> PublishOutcome:
+        reason = self._why_no_note(ctx)
+        if reason or ctx.change_request is None:
+            return PublishOutcome(message=f"no MR note: {reason}; {_FALLBACK}")
+        try:
+            mr = self._merge_request(ctx.change_request)
+            notes = mr.notes.list(iterator=True)
+            posted = (Posted(id=n.id, body=n.body or "") for n in notes if not getattr(n, "system", False))
+            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id)
+            if plan.action == "stale":
+                return PublishOutcome(message="MR note left alone: a newer pipeline already updated it")
+            if plan.action == "update" and plan.comment_id is not None:
+                mr.notes.update(plan.comment_id, {"body": body})
+                url = self._note_url(ctx.change_request, plan.comment_id)
+                return PublishOutcome(comment_url=url, message=f"updated {url}")
+            note = mr.notes.create({"body": body})
+            url = self._note_url(ctx.change_request, int(note.id))
+            return PublishOutcome(comment_url=url, message=f"posted {url}")
+        except gitlab.GitlabError as exc:
+            return PublishOutcome(message=f"no MR note: {_explain(exc.response_code)}; {_FALLBACK}")
+        except requests.RequestException as exc:
+            why = f"GitLab API unreachable ({type(exc).__name__})"  # python-gitlab raises its own on 5xx
+            return PublishOutcome(message=f"no MR note: {why}; {_FALLBACK}")
+
+    def _why_no_note(self, ctx: CIContext) -> str:
+        inputs = self.inputs()
+        if ctx.change_request is None:
+            return "not a merge request pipeline"
+        if not inputs.comment:
+            return "the `comment` input is false"
+        if inputs.token is None:
+            return (
+                f"the variable {inputs.token_variable} is not set: store a project access token with"
+                " `api` scope in it as a masked CI/CD variable (CI_JOB_TOKEN cannot write MR notes)"
+            )
+        return ""
+
+    def _note_url(self, iid: int, note_id: int) -> str | None:
+        project = self._env.get("CI_MERGE_REQUEST_PROJECT_URL") or self._env.get("CI_PROJECT_URL")
+        return f"{project}/-/merge_requests/{iid}#note_{note_id}" if project else None
+
+    def changed_files(self, ctx: CIContext) -> list[str] | None:
+        if ctx.change_request is None or self.inputs().token is None:
+            return None
+        try:
+            mr = self._merge_request(ctx.change_request)
+            diffs = mr.manager.gitlab.http_list(f"{mr.manager.path}/{mr.iid}/diffs", iterator=True)
+            paths: list[str] = []
+            for diff in diffs:
+                paths += {str(diff["old_path"]), str(diff["new_path"])}
+            return paths
+        except (gitlab.GitlabError, requests.RequestException, KeyError, TypeError):
+            return None
+
+    # ------------------------------------------------------------ runner side
+    def write_summary(self, markdown: str) -> None:
+        """GitLab has no job summary: the report stays in the artifacts."""
+
+    def set_outputs(self, outputs: dict[str, str]) -> None:
+        """GitLab jobs have no step outputs: results.json in the artifacts carries them."""
+
+    def annotate(self, level: Level, path: str, title: str, message: str) -> None:
+        line = f"{level}: {_one_line(path)}: {_one_line(title)}: {_one_line(message)}"
+        print(line, file=self._out or sys.stdout)
+
+    def mask(self, secret: str) -> None:
+        """GitLab masks only variables declared masked; nothing can be added at run time."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _explain(status: int | None) -> str:
+    if status == 401:
+        return "GitLab rejected the token (401); check the variable named by `token-variable`"
+    if status in (403, 404):
+        return f"the token can't write MR notes (HTTP {status}); it needs the `api` scope and Reporter role"
+    return f"GitLab API error (HTTP {status}) after retries"

@@ -1,0 +1,75 @@
+"""Sample runs for the HTML report tests, built straight from the models (hostile text included)."""
+
+from __future__ import annotations
+
+from eval_action.models import CaseResult, PromptResult, RunReport, RunStats, Score, Totals
+
+HOSTILE = [
+    "</script><script>window.__pwned = 1; alert(1)</script>",
+    '<img src=x onerror="window.__pwned = 1">',
+    "<!-- <script>window.__pwned=1</script> \u2028 \u2029 & &amp; ]]>",
+]
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+BASE = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+def score(value: float, reason: str, passed: bool | None = None) -> Score:
+    return Score(score=value, passed=value >= 0.5 if passed is None else passed, reason=reason)
+
+
+def case(case_id: str, output: str, passed: bool, **extra: object) -> CaseResult:
+    fields: dict[str, object] = {
+        "vars": {"country": case_id.title()},
+        "expected": "Paris",
+        "latency_ms": 800,
+        "tokens": 40,
+        "cost_usd": 0.0002,
+        "passes": int(passed),
+        "scores": {"icontains": score(float(passed), "found 'Paris'" if passed else "'Paris' not found")},
+    }
+    fields.update(extra)
+    return CaseResult(id=case_id, passed=passed, output=output, **fields)  # type: ignore[arg-type]
+
+
+def capitals() -> PromptResult:
+    was = case("france", "The capital of France is Paris, a city on the Seine.", True)
+    cases = [
+        case("france", "The capital of France is Lyon, a city on the Rhône.", False, baseline=was,
+             change="regressed", latency_ms=2400, cost_usd=0.0009,
+             scores={"icontains": score(0, "'Paris' not found in output"),
+                     "llm-rubric": score(0.9, "Names exactly one city")}),
+        case("spain", "Madrid", True, baseline=case("spain", "Barcelona", False), change="improved",
+             latency_ms=300, cached=True, expected="Madrid"),
+        case("italy", "Rome", True, latency_ms=1200, change="unchanged",
+             baseline=case("italy", "Rome", True), expected="Rome"),
+        case("peru", "Lima", True, repeats=3, passes=2, flaky=True, expected="Lima", latency_ms=950),
+        CaseResult(id="chile", passed=False, error="connection refused after 4 retries (POST /v1/chat)"),
+        case("long", "word " * 3000, False, latency_ms=5000, cost_usd=0.02),
+    ]
+    return PromptResult(path="prompts/capitals.prompt.yaml", name="capitals", status="fail", pass_rate=60.0,
+                        baseline_pass_rate=60.0, baseline="compared", cases=cases,
+                        gate_failures=["pass rate 60.0% is below min_pass_rate 90%"])
+
+
+def hostile() -> PromptResult:
+    cases = [
+        case(f"hostile-{i}", text, False, vars={"q": text}, expected=text,
+             scores={"icontains": score(0, text)}, baseline=case(f"hostile-{i}", "safe " + text, True),
+             change="regressed")
+        for i, text in enumerate(HOSTILE)
+    ]
+    return PromptResult(path="prompts/<b>evil</b>.prompt.md", name="<script>alert(1)</script>", status="fail",
+                        pass_rate=0.0, cases=cases, notes=["</script><script>window.__pwned=1</script>"])
+
+
+def mixed_report() -> RunReport:
+    prompts = [capitals(), hostile()]
+    cases = [c for p in prompts for c in p.cases]
+    totals = Totals(cases=len(cases), passed=sum(c.passed for c in cases),
+                    failed=sum(not c.passed and not c.errored for c in cases),
+                    errored=sum(c.errored for c in cases),
+                    regressions=sum(c.change == "regressed" for c in cases), flaky=1)
+    stats = RunStats(duration_s=83.4, latency_p50_ms=812, latency_p95_ms=2350, tokens=480, cost_usd=0.0123,
+                     cache_hits=1, calls=10, models=["openai:gpt-4o-mini"])
+    return RunReport(status="fail", mode="blocking", base=BASE, head=HEAD, totals=totals, prompts=prompts,
+                     stats=stats, run_url="https://ci.example/run/1", notes=["baseline computed from cache"])

@@ -1,0 +1,96 @@
+"""JUnit output: valid for the Jenkins XSD (what Jenkins and GitLab parse), readable back."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import xmlschema
+from junitparser import Error, Failure, JUnitXml
+from test_report_golden import HOSTILE, SCENARIOS, errored_target, flaky, hostile, regressions
+
+from eval_action.report.junit import write_junit
+
+# Jenkins' xUnit JUnit schema (MIT, see its header); GitLab's parser accepts what it allows.
+XSD = Path(__file__).resolve().parents[1] / "golden" / "junit-jenkins-xunit-10.xsd"
+
+
+@pytest.fixture(scope="module")
+def schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(XSD))
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_scenario_validates_against_the_jenkins_xsd(
+    name: str, tmp_path: Path, schema: xmlschema.XMLSchema
+) -> None:
+    out = tmp_path / "out" / "junit.xml"
+    write_junit(SCENARIOS[name](), out)
+    schema.validate(str(out))
+    assert not any(tmp_path.joinpath("out").glob(".junit.xml.*"))  # no temp file left behind
+
+
+def test_suites_cases_failures_and_properties(tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    write_junit(regressions(), out)
+    xml = JUnitXml.fromfile(str(out))
+    suites = {suite.name: suite for suite in xml}
+    assert list(suites) == ["prompts/capital.prompt.yaml", "prompts/tone.prompt.md", "prompts/agent.prompty"]
+    capital = suites["prompts/capital.prompt.yaml"]
+    assert (capital.tests, capital.failures, capital.errors) == (18, 4, 0)
+    props = {p.name: p.value for p in capital.properties()}
+    assert (
+        props["pass_rate"] == "77.7778"
+        and props["baseline_pass_rate"] == "100"
+        and props["p_value"] == "0.031"
+    )
+    case = next(c for c in capital if c.name == "r0")
+    assert case.classname == "prompts/capital.prompt.yaml"
+    assert case.time == pytest.approx(1.2)
+    [failure] = case.result
+    assert isinstance(failure, Failure)
+    assert failure.message == "icontains: 'Paris' not found in output"
+    assert "expected: Paris" in (failure.text or "") and "actual: Lyon 0" in (failure.text or "")
+    assert "regressed" in (case.system_out or "")
+
+
+def test_errored_cases_are_errors_not_failures(tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    write_junit(errored_target(), out)
+    [suite] = list(JUnitXml.fromfile(str(out)))
+    assert (suite.errors, suite.failures) == (6, 0)
+    assert all(isinstance(c.result[0], Error) for c in suite)
+    assert "connection refused" in next(iter(suite)).result[0].message
+
+
+def test_flaky_is_noted_in_system_out(tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    write_junit(flaky(), out)
+    root = ET.parse(out).getroot()
+    outs = {tc.get("name"): tc.findtext("system-out") for tc in root.iter("testcase")}
+    assert outs["f1"] == "flaky: passed 2 of 3 repeats"
+    assert outs["c0"] is None
+
+
+def test_hostile_text_round_trips_and_control_chars_are_replaced(tmp_path: Path) -> None:
+    report = hostile()
+    nasty = report.prompts[0].cases[0].model_copy(update={"output": "bell\x07 nul\x00 ok"})
+    report = report.model_copy(update={"prompts": [report.prompts[0].model_copy(update={"cases": [nasty]})]})
+    out = tmp_path / "junit.xml"
+    write_junit(report, out)
+    root = ET.parse(out).getroot()
+    failure = root.find("./testsuite/testcase/failure")
+    assert failure is not None
+    assert "actual: bell\ufffd nul\ufffd ok" in (failure.text or "")
+    assert HOSTILE.splitlines()[0] in (failure.get("message") or "")
+    assert root.find("./testsuite").get("file") == report.prompts[0].path  # type: ignore[union-attr]
+    assert all("file" not in tc.attrib for tc in root.iter("testcase"))
+
+
+def test_totals_on_testsuites(tmp_path: Path) -> None:
+    out = tmp_path / "junit.xml"
+    write_junit(SCENARIOS["huge"](), out)
+    root = ET.parse(out).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5000", "804", "0")
+    assert "disabled" not in root.attrib

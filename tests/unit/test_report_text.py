@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from test_report_golden import SCENARIOS, hostile, huge, nothing, regressions
+
+from eval_action.report.text import render_text
+
+
+def test_regressions_text() -> None:
+    text = render_text(regressions())
+    lines = text.splitlines()
+    assert lines[0] == "Eval FAIL: 20/24 cases passed (83.3%)"
+    assert "  FAIL  prompts/capital.prompt.yaml  14/18 passed, 4 regressed  ▼ 22.2 pts (p=0.031)" in lines
+    assert "        failed, regressed r0: icontains: 'Paris' not found in output" in lines
+    assert "  REMOVED prompts/old.prompt.yaml  removed (was 95.0%)" in lines
+    assert lines[-1].startswith("blocking mode · openai:gpt-4o-mini · latency p50 812 ms")
+
+
+def test_nothing_and_long_lists() -> None:
+    assert render_text(nothing()).startswith("Eval: nothing to evaluate")
+    text = render_text(huge())
+    assert "… 2 more cases in the report" in text
+
+
+def test_untrusted_text_cannot_start_a_line_or_escape_the_terminal() -> None:
+    report = hostile()
+    case = report.prompts[0].cases[0].model_copy(update={"id": "x\n::error::forged\x1b[31m"})
+    prompt = report.prompts[0].model_copy(update={"cases": [case]})
+    text = render_text(report.model_copy(update={"prompts": [prompt]}))
+    assert "\x1b" not in text
+    assert all(not line.startswith("::") for line in text.splitlines())
+    assert max(len(line) for line in text.splitlines()) < 600
+
+
+def test_every_scenario_renders() -> None:
+    for make in SCENARIOS.values():
+        assert render_text(make()).endswith("\n")
