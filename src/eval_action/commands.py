@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from eval_action.settings import Settings, parse_shard
 CI_TOKENS = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_TOKEN", "CI_JOB_TOKEN",
              "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL",
              "CI_REGISTRY_PASSWORD", "CI_DEPLOY_PASSWORD", "CI_JOB_JWT", "CI_JOB_JWT_V2", "GITLAB_TOKEN")
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.I)
 FULL_REPORT_HINT = "the job summary and the eval-results artifact (report.md, results.json, junit.xml)"
 
 
@@ -84,12 +82,13 @@ def _text(value: Any) -> str | None:
 
 
 def protect_secrets(platform: Platform, env: MutableMapping[str, str], inputs: ActionInputs) -> None:
-    """Mask every secret-looking value, then take the CI's own tokens away from user code."""
+    """Mask the token input, then take the CI's own tokens away from user code.
+
+    Keys passed through `env:` from `secrets.*` are masked by the runner already; printing
+    `::add-mask::` for them would put the raw value into the job log.
+    """
     if inputs.token is not None:
         platform.mask(inputs.token.get_secret_value())
-    for name, value in env.items():
-        if _SECRET_NAME.search(name) and len(value) >= 8:
-            platform.mask(value)
     for name in (*CI_TOKENS, inputs.token_variable):
         env.pop(name, None)
 

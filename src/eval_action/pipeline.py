@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval_action import baseline, compare, gate, planning
+from eval_action import baseline, compare, gate, git, planning
 from eval_action.config import load_config
+from eval_action.errors import GitError
 from eval_action.models import CaseResult, Config, PromptResult, RunReport
 from eval_action.planning import Log, Plan, PlannedPrompt
 from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
@@ -27,7 +28,7 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack) -> tup
     changeset, all_reason = planning.find_changes(settings, log)
     specs = planning.load_specs(settings.repo_root, config, settings.prompt_globs)
     config_rel = planning.config_rel(settings)
-    base_rev = (changeset.merge_base or changeset.base) if changeset else settings.base
+    base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
     prompts = [
@@ -41,8 +42,19 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack) -> tup
     notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
                                      and not settings.run_all else [])
     plan = Plan(config=config, prompts=prompts, removed=list(selection.removed), notes=notes,
-                base=base_rev, head=changeset.head if changeset else None, changes=changeset)
+                base=base_rev, head=changeset.head if changeset else _resolve(settings, settings.head),
+                changes=changeset)
     return plan, _baseline_plan(settings, plan, config_rel, stack)
+
+
+def _resolve(settings: Settings, rev: str | None) -> str | None:
+    """A SHA for the report, or None when git can't name one (no repository, unknown ref)."""
+    if not rev:
+        return None
+    try:
+        return git.resolve(settings.repo_root, rev)
+    except GitError:
+        return None
 
 
 def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,

@@ -11,12 +11,12 @@ from eval_action.runner import PromptJob
 
 
 class Progress:
-    def __init__(self, expected: dict[str, int], label: str, interactive: bool, out: TextIO = sys.stderr) -> None:
+    def __init__(self, expected: dict[str, int], label: str, interactive: bool, out: TextIO | None = None) -> None:
         self._expected = expected  # prompt path -> cases (x repeats are folded in by the runner)
         self._done: Counter[str] = Counter()
         self._passed: Counter[str] = Counter()
         self._label = label
-        self._out = out
+        self._out = out or sys.stderr
         self._bar = None
         if interactive:
             from rich.progress import Progress as Bar  # imported lazily: start-up time matters in CI

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -104,8 +105,8 @@ def test_huge_dataset_is_refused_without_reading(repo: Path) -> None:
     assert time.monotonic() - started < 1
 
 
-_YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%@` \n\t,?<>/.\\{}xyz0\u00e9\u2028\x00\x85")),
-                   max_size=200)
+_CHARS = "ab:-[]{}&*!|>'\"#%@` \n\t,?<>/.\\{}xyz0\u00e9\u2028\x00\x85"
+_YAMLISH = st.text(alphabet=st.sampled_from(list(_CHARS)), max_size=200)
 _FRONT = st.builds(lambda a, b: f"---\n{a}\n---\n{b}", _YAMLISH, _YAMLISH)
 
 
@@ -114,7 +115,8 @@ def fuzz_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(st.text(max_size=300), _YAMLISH, _FRONT),
        suffix=st.sampled_from([".prompt.yaml", ".prompt.md", ".prompt.mdx", ".prompty"]))
 def test_arbitrary_text_raises_only_user_error(fuzz_repo: Path, text: str, suffix: str) -> None:
@@ -125,3 +127,27 @@ def test_arbitrary_text_raises_only_user_error(fuzz_repo: Path, text: str, suffi
     except UserError as e:
         assert "\n" not in str(e)
         assert str(e).startswith(f"fuzz{suffix}")
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 200), st.floats(allow_nan=True),
+                     st.sampled_from(["", "x", "{{ x }}", "{% if %}", "../x", "/abs", "a.py:f", "user",
+                                      "data.jsonl", "default", "openai", "python", "contains"]))
+_KEYS = st.sampled_from(["name", "provider", "params", "messages", "evals", "dataset", "cases", "scorers",
+                         "type", "value", "role", "content", "vars", "id", "expected", "model",
+                         "min_pass_rate", "repeats", "score_thresholds", "function", "command", "x",
+                         "threshold"])
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                         st.dictionaries(_KEYS, inner, max_size=5)),
+                       max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_arbitrary_structure_raises_only_user_error(fuzz_repo: Path, data: dict[str, object]) -> None:
+    file = fuzz_repo / "shape.prompt.yaml"
+    file.write_text(json.dumps(data))  # JSON is YAML
+    try:
+        load_prompt(file, fuzz_repo, Config())
+    except UserError as e:
+        assert "\n" not in str(e)

@@ -102,7 +102,8 @@ evals:
 
 
 def test_markdown_plain_body_is_the_user_message(tmp_path: Path) -> None:
-    write(tmp_path, "plain.prompt.md", "---\nprovider: agent\nevals: {cases: [{x: 1}]}\n---\n\nSay {{ x }}.\n")
+    write(tmp_path, "plain.prompt.md",
+          "---\nprovider: agent\nevals: {cases: [{x: 1}]}\n---\n\nSay {{ x }}.\n")
     spec = load_prompt(Path("plain.prompt.md"), tmp_path, CONFIG)
     assert spec.messages == [Message(role="user", content="Say {{ x }}.")]
     assert spec.provider_name == "agent"
@@ -138,7 +139,8 @@ input_schema: {type: object, properties: {name: {type: string}}}
 
 
 def test_agentmark_without_model_keeps_the_default_name(tmp_path: Path) -> None:
-    write(tmp_path, "p.prompt.mdx", "---\ntest_settings:\n  props: {name: Ada}\n---\n<User>Hi {props.name}</User>\n")
+    write(tmp_path, "p.prompt.mdx",
+          "---\ntest_settings:\n  props: {name: Ada}\n---\n<User>Hi {props.name}</User>\n")
     spec = load_prompt(Path("p.prompt.mdx"), tmp_path, CONFIG)
     assert spec.provider_name == "default"
     assert spec.cases[0].vars == {"name": "Ada"}
@@ -177,7 +179,8 @@ user:
         update={"model": "gpt-35-turbo", "api_key_env": "AZURE_KEY"})
     assert spec.params == {"max_tokens": 128, "temperature": 0.2}
     assert [(m.role, m.content) for m in spec.messages] == [
-        ("system", "You are an AI assistant who helps people find information.\nAddress {{firstName}} by name."),
+        ("system",
+         "You are an AI assistant who helps people find information.\nAddress {{firstName}} by name."),
         ("user", "{{question}}")]
     assert [c.vars for c in spec.cases] == [{"firstName": "Jane", "question": "What is the meaning of life?"}]
     assert spec.scorers == []
@@ -201,13 +204,15 @@ user:
     assert spec.messages[0] == Message(role="system", content="Answer briefly.")
     assert spec.cases == [
         Case(id="q1", vars={"question": "Hi, there"}, expected="hello", source="data.csv:2"),
-        Case(id=hash_vars({"question": "Bye"}), vars={"question": "Bye"}, expected="bye", source="data.csv:3"),
+        Case(id=hash_vars({"question": "Bye"}), vars={"question": "Bye"}, expected="bye",
+             source="data.csv:3"),
     ]
 
 
 def test_yaml_dataset_rows_and_lines(tmp_path: Path) -> None:
     write(tmp_path, "d/rows.yaml", "- vars: {a: 1}\n  expected: one\n- {a: 2, id: 7}\n- a: 2024-01-01\n")
-    write(tmp_path, "p.prompt.yaml", "messages: [{role: user, content: '{{ a }}'}]\nevals: {dataset: d/rows.yaml}\n")
+    write(tmp_path, "p.prompt.yaml",
+          "messages: [{role: user, content: '{{ a }}'}]\nevals: {dataset: d/rows.yaml}\n")
     cases = load_prompt(Path("p.prompt.yaml"), tmp_path, CONFIG).cases
     assert [(c.id, c.vars, c.expected, c.source) for c in cases] == [
         (hash_vars({"a": 1}), {"a": 1}, "one", "d/rows.yaml:1"),
@@ -244,7 +249,8 @@ evals:
 
 def test_command_target_dependencies(tmp_path: Path) -> None:
     write(tmp_path, "bin/agent.js", "")
-    write(tmp_path, "c.prompt.yaml", "provider: cli\nmessages: [{role: user, content: hi}]\nevals: {cases: [{x: 1}]}\n")
+    write(tmp_path, "c.prompt.yaml",
+          "provider: cli\nmessages: [{role: user, content: hi}]\nevals: {cases: [{x: 1}]}\n")
     spec = load_prompt(Path("c.prompt.yaml"), tmp_path, CONFIG)
     assert spec.dependencies == [Dependency(path="bin/agent.js", kind="target")]
 
@@ -258,7 +264,8 @@ def test_scorer_file_outside_the_repo_is_refused(tmp_path: Path) -> None:
 
 def test_dotdot_staying_inside_is_fine(tmp_path: Path) -> None:
     write(tmp_path, "shared/d.jsonl", '{"x": 1}\n')
-    write(tmp_path, "p/q.prompt.yaml", "messages: [{role: user, content: hi}]\nevals: {dataset: ../shared/d.jsonl}\n")
+    write(tmp_path, "p/q.prompt.yaml",
+          "messages: [{role: user, content: hi}]\nevals: {dataset: ../shared/d.jsonl}\n")
     assert load_prompt(Path("p/q.prompt.yaml"), tmp_path, CONFIG).cases[0].source == "shared/d.jsonl:1"
 
 
@@ -275,3 +282,10 @@ def test_not_a_prompt_file(tmp_path: Path) -> None:
     write(tmp_path, "notes.txt", "hi")
     with pytest.raises(UserError, match=r"^notes\.txt: not a prompt file"):
         load_prompt(Path("notes.txt"), tmp_path, CONFIG)
+
+
+def test_missing_include_is_reported_at_load(tmp_path: Path) -> None:
+    write(tmp_path, "i.prompt.yaml", "messages: [{role: user, content: \"{% include 'nope.j2' %}\"}]\n"
+          "evals: {cases: [{x: 1}]}\n")
+    with pytest.raises(UserError, match=r"^i\.prompt\.yaml: template includes `nope\.j2`, which is not"):
+        load_prompt(Path("i.prompt.yaml"), tmp_path, CONFIG)

@@ -35,7 +35,8 @@ def test_glob_syntax(tmp_path: Path) -> None:
 
 def test_custom_cache_dir_is_skipped(tmp_path: Path) -> None:
     touch(tmp_path, "build/cache/x.prompt.yaml", "build/y.prompt.yaml")
-    assert find_prompt_files(tmp_path, ["**/*.prompt.yaml"], cache_dir="build/cache") == ["build/y.prompt.yaml"]
+    found = find_prompt_files(tmp_path, ["**/*.prompt.yaml"], cache_dir="build/cache")
+    assert found == ["build/y.prompt.yaml"]
 
 
 def test_many_files_is_fast(tmp_path: Path) -> None:

@@ -9,17 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.llm import FakeLLM, last_user_text
 
 from eval_action.errors import UserError
 from eval_action.models import Case, CaseResult, Config, Message, Price, PromptSpec, ProviderSpec, ScorerSpec
 from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
+from fakes.llm import FakeLLM, last_user_text
 
 KEY = "sk-runner-SECRET-42"
 
 
 def job(llm: FakeLLM, root: Path, *, cases: int = 3, scorers: list[ScorerSpec] | None = None,
-        content: str = "say {{ word }}", repeats: int | None = None, config: Config | None = None) -> PromptJob:
+        content: str = "say {{ word }}", repeats: int | None = None,
+        config: Config | None = None) -> PromptJob:
     provider = ProviderSpec(type="openai", model="gpt-test", base_url=llm.url + "/v1")
     spec = PromptSpec(
         path="prompts/p.prompt.yaml", name="p", kind="yaml", provider=provider, params={"temperature": 0},
@@ -129,7 +130,8 @@ def test_failed_case_reports_the_first_failing_run(fake_llm: FakeLLM, tmp_path: 
 
 
 def test_scorer_that_cannot_run_errors_the_case(fake_llm: FakeLLM, tmp_path: Path) -> None:
-    (results,) = run([job(fake_llm, tmp_path, cases=1, scorers=[ScorerSpec(type="nonsense")])], options(tmp_path))
+    jobs = [job(fake_llm, tmp_path, cases=1, scorers=[ScorerSpec(type="nonsense")])]
+    (results,) = run(jobs, options(tmp_path))
     assert results[0].errored and results[0].error is not None
     assert results[0].error.startswith("scorer nonsense could not run: unknown scorer type")
 

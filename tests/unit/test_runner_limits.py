@@ -6,11 +6,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from fakes.llm import FakeLLM
-
 from eval_action.models import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
 from eval_action.ratelimit import Limiter
 from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
+from fakes.llm import FakeLLM
 
 
 def test_throttle_halves_then_successes_creep_back() -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from fakes.llm import FakeLLM
 
 from eval_action.errors import TargetError, UserError
 from eval_action.models import Message, ProviderSpec
@@ -18,6 +17,7 @@ from eval_action.targets.base import TargetRequest, TargetResponse
 from eval_action.targets.http import HttpPool, _retry_after, short_message
 from eval_action.targets.openai import OpenAITarget
 from eval_action.targets.registry import make_target
+from fakes.llm import FakeLLM
 
 T = TypeVar("T")
 KEY = "sk-test-SECRET-0123456789"
@@ -56,7 +56,8 @@ def test_openai_sends_merged_params_and_key_and_parses_usage(fake_llm: FakeLLM) 
 
 def test_openai_base_url_from_env_and_identity(fake_llm: FakeLLM) -> None:
     async def go(http: HttpPool) -> tuple[TargetResponse, object]:
-        target = make_target(ProviderSpec(type="openai", model="m"), env={"OPENAI_BASE_URL": fake_llm.url + "/v1"},
+        target = make_target(ProviderSpec(type="openai", model="m"),
+                             env={"OPENAI_BASE_URL": fake_llm.url + "/v1"},
                              repo_root=Path("."), http=http, timeout_s=5)
         return await target.complete(REQUEST), target.cache_identity()
     response, identity = run(go)
@@ -84,7 +85,8 @@ def test_anthropic_moves_system_to_top_level(fake_llm: FakeLLM) -> None:
     spec = ProviderSpec(type="anthropic", model="claude-test", base_url=fake_llm.url)
 
     async def go(http: HttpPool) -> TargetResponse:
-        return await AnthropicTarget(spec, env={"ANTHROPIC_API_KEY": KEY}, http=http, timeout_s=5).complete(REQUEST)
+        target = AnthropicTarget(spec, env={"ANTHROPIC_API_KEY": KEY}, http=http, timeout_s=5)
+        return await target.complete(REQUEST)
     response = run(go)
     assert response.output == "echo: capital of France?"
     assert response.tokens == 5 + 4
@@ -126,14 +128,14 @@ def test_5xx_storm_ends_in_target_error_without_the_key(fake_llm: FakeLLM) -> No
 
 def test_client_errors_are_not_retried(fake_llm: FakeLLM) -> None:
     fake_llm.fail_next(1, status=401)
-    with pytest.raises(TargetError, match="^HTTP 401: injected 401$"):
+    with pytest.raises(TargetError, match=r"^HTTP 401: injected 401$"):
         complete(fake_llm)
     assert len(fake_llm.requests) == 1
 
 
 def test_a_server_that_never_answers_times_out(fake_llm: FakeLLM) -> None:
     fake_llm.inject("hang", n=2)
-    with pytest.raises(TargetError, match="timed out after 0.2s after 2 attempts"):
+    with pytest.raises(TargetError, match=r"timed out after 0\.2s after 2 attempts"):
         complete(fake_llm, retries=1, timeout_s=0.2)
 
 

@@ -10,7 +10,7 @@ from eval_action.errors import UserError
 from eval_action.models import Dependency, ProviderSpec, ScorerSpec
 from eval_action.paths import repo_relative, resolve_inside
 from eval_action.templating import referenced_templates
-from eval_action.yamlio import read_text
+from eval_action.yamlio import read_text, show
 
 _SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 Kind = Literal["dataset", "scorer", "schema", "include", "target"]
@@ -22,20 +22,24 @@ def collect(repo_root: Path, prompt_file: Path, path: str, *, dataset: Path | No
     deps: set[tuple[str, Kind]] = set()
     if dataset is not None:
         deps.add((repo_relative(repo_root, dataset), "dataset"))
-    deps.update((p, "include") for p in _includes(repo_root, templates))
+    deps.update((p, "include") for p in _includes(repo_root, templates, path))
     for spec in scorers:
         deps.update(_scorer_files(repo_root, prompt_file.parent, spec, path))
     deps.update((p, "target") for p in _target_files(repo_root, provider))
     return [Dependency(path=p, kind=k) for p, k in sorted(deps)]
 
 
-def _includes(repo_root: Path, templates: Iterable[str]) -> set[str]:
+def _includes(repo_root: Path, templates: Iterable[str], path: str) -> set[str]:
     """Included/imported templates, followed transitively (a partial may include another)."""
     found: set[str] = set()
     pending = [name for source in templates for name in referenced_templates(source, repo_root)]
     while pending:
-        rel = _existing(repo_root, repo_root / pending.pop())
-        if rel is None or rel in found:
+        name = pending.pop()
+        rel = _existing(repo_root, repo_root / name)
+        if rel is None:
+            raise UserError(f"template includes `{show(name)}`, which is not a file in the repository — "
+                            "include paths are relative to the repository root", path)
+        if rel in found:
             continue
         found.add(rel)
         pending.extend(referenced_templates(read_text(repo_root / rel, rel), repo_root))

@@ -1,0 +1,179 @@
+"""`eval-action run` end to end: a real git repository, the loopback fake LLM, the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval_action.cli import main
+from fakes.llm import FakeLLM, last_user_text
+
+SECRET = "sk-test-PLANTED-secret-9c2e"
+CAPITALS = {"France": "Paris", "Germany": "Berlin", "Japan": "Tokyo", "Italy": "Rome",
+            "Spain": "Madrid", "Kenya": "Nairobi", "Peru": "Lima", "Chile": "Santiago"}
+
+PROMPT = """name: capitals
+provider: default
+params: {{temperature: 0}}
+messages:
+  - {{role: system, content: "{system}"}}
+  - {{role: user, content: "What is the capital of {{{{ country }}}}?"}}
+evals:
+  dataset: data/capitals.jsonl
+  scorers:
+    - {{type: {scorer}, value: "{{{{ expected }}}}"}}
+  min_pass_rate: {min_rate}
+"""
+
+
+def capitals_responder(body: dict[str, Any]) -> str:
+    """Correct with the careful system prompt; the "creative" one gets half of them wrong."""
+    system = str(body["messages"][0]["content"])
+    country = last_user_text(body).rsplit(" ", 1)[-1].rstrip("?")
+    if "creative" in system and country in ("France", "Germany", "Japan", "Italy"):
+        return "Atlantis"
+    return CAPITALS.get(country, "Unknown")
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def write_prompt(repo: Path, system: str, scorer: str = "equals", min_rate: int = 100) -> None:
+    (repo / "prompts/capitals.prompt.yaml").write_text(PROMPT.format(system=system, scorer=scorer,
+                                                                     min_rate=min_rate))
+
+
+@pytest.fixture
+def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / "prompts/data").mkdir(parents=True)
+    (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
+    rows = "".join(json.dumps({"id": c.lower(), "vars": {"country": c}, "expected": cap}) + "\n"
+                   for c, cap in CAPITALS.items())
+    (root / "prompts/data/capitals.jsonl").write_text(rows)
+    write_prompt(root, "Answer with the city only.")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    git(root, "checkout", "-qb", "feature")
+    fake_llm.respond_with(capitals_responder)
+    monkeypatch.chdir(root)
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    return root
+
+
+def commit(repo: Path, message: str = "change") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+
+
+def results(repo: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((repo / "eval-results/results.json").read_text())
+    return data
+
+
+def test_regression_is_detected_with_a_p_value_and_blocks(repo: Path, fake_llm: FakeLLM,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    write_prompt(repo, "Be creative with the answer.", min_rate=0)
+    commit(repo)
+    assert main(["run", "--base", "main"]) == 1
+    data = results(repo)
+    prompt = data["prompts"][0]
+    assert prompt["pass_rate"] == 50.0 and prompt["baseline_pass_rate"] == 100.0
+    assert prompt["p_value"] == pytest.approx(0.125)  # 4 discordant pairs, all regressions
+    assert data["totals"]["regressions"] == 4
+    assert {c["id"]: c["change"] for c in prompt["cases"]}["france"] == "regressed"
+    assert "4 case(s) regressed" in prompt["gate_failures"][0]
+    assert len(fake_llm.requests) == 16  # 8 head + 8 baseline cases
+    body = (repo / "eval-results/report.md").read_text()
+    assert "▼ 50.0 pts" in body
+    everything = capsys.readouterr().out + body + json.dumps(data) + (repo / "eval-results/junit.xml").read_text()
+    assert SECRET not in everything
+
+
+def test_informational_mode_exits_zero_on_the_same_change(repo: Path) -> None:
+    write_prompt(repo, "Be creative with the answer.")
+    commit(repo)
+    assert main(["run", "--base", "main", "--mode", "informational"]) == 0
+    assert results(repo)["status"] == "fail"
+
+
+def test_scorer_only_change_makes_no_baseline_calls_beyond_the_cache(repo: Path, fake_llm: FakeLLM) -> None:
+    write_prompt(repo, "Answer with the city only.", scorer="icontains")
+    commit(repo)
+    assert main(["run", "--base", "main"]) == 0
+    assert len(fake_llm.requests) == 8  # the head's identical requests come from the baseline's cache
+    cases = results(repo)["prompts"][0]["cases"]
+    assert all(c["cached"] for c in cases)
+
+
+def test_unchanged_prompt_is_not_run(repo: Path, fake_llm: FakeLLM, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "README.md").write_text("docs only\n")
+    commit(repo)
+    assert main(["run", "--base", "main"]) == 0
+    assert results(repo)["status"] == "skipped"
+    assert fake_llm.requests == []
+    assert "No prompt affected" in (repo / "eval-results/report.md").read_text()
+
+
+def test_dry_run_lists_reasons_and_calls_nothing(repo: Path, fake_llm: FakeLLM,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with open(repo / "prompts/data/capitals.jsonl", "a") as f:
+        f.write(json.dumps({"vars": {"country": "Chad"}, "expected": "N'Djamena"}) + "\n")
+    commit(repo)
+    assert main(["run", "--base", "main", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "prompts/capitals.prompt.yaml: 9 case(s), 9 call(s)" in out
+    assert "prompts/data/capitals.jsonl changed" in out
+    assert fake_llm.requests == []
+
+
+def test_every_call_errored_is_exit_3_not_a_quality_failure(repo: Path, fake_llm: FakeLLM) -> None:
+    (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
+                                           "defaults: {retries: 1}\n")
+    commit(repo)
+    fake_llm.fail_next(100, status=503, retry_after=0)
+    assert main(["run", "--all", "--baseline", "none"]) == 3
+    data = results(repo)
+    assert data["status"] == "error"
+    assert data["totals"] == {"cases": 8, "passed": 0, "failed": 0, "errored": 8, "regressions": 0, "flaky": 0}
+
+
+def test_zero_cases_is_a_configuration_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "prompts/data/capitals.jsonl").write_text("")
+    assert main(["run", "--all"]) == 2
+    err = capsys.readouterr().err
+    assert "prompts/capitals.prompt.yaml:8: dataset `data/capitals.jsonl` has no cases" in err
+    assert "Traceback" not in err
+
+
+def test_baseline_from_an_earlier_results_file(repo: Path, tmp_path: Path) -> None:
+    assert main(["run", "--all", "--baseline", "none", "--output-dir", str(tmp_path / "main")]) == 0
+    write_prompt(repo, "Be creative with the answer.", min_rate=0)
+    assert main(["run", "--all", "--baseline", str(tmp_path / "main/results.json")]) == 1
+    prompt = results(repo)["prompts"][0]
+    assert prompt["baseline"] == "compared" and prompt["baseline_pass_rate"] == 100.0
+
+
+def test_shards_cover_every_case_once_and_merge(repo: Path, tmp_path: Path) -> None:
+    for i in (1, 2, 3):
+        assert main(["run", "--all", "--baseline", "none", "--shard", f"{i}/3",
+                     "--output-dir", str(tmp_path / f"s{i}")]) == 0
+    ids = [c["id"] for i in (1, 2, 3)
+           for p in json.loads((tmp_path / f"s{i}/results.json").read_text())["prompts"] for c in p["cases"]]
+    assert sorted(ids) == sorted(c.lower() for c in CAPITALS)
+    assert main(["report", str(tmp_path / "s*/results.json"), "--output-dir", str(tmp_path / "merged")]) == 0
+    merged = json.loads((tmp_path / "merged/results.json").read_text())
+    assert merged["totals"]["cases"] == 8 and merged["totals"]["passed"] == 8
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy/results.json").write_text((tmp_path / "s1/results.json").read_text())
+    assert main(["report", str(tmp_path / "s1"), str(tmp_path / "copy")]) == 2  # the same cases twice
