@@ -70,14 +70,15 @@ class HttpPool:
         """
         attempts = self.retries + 1
         timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
-        for attempt in range(attempts):
+        attempt = 0
+        while True:
             try:
                 return await self._attempt(url, payload, headers, timeout, parse, secrets)
             except _Retryable as e:
-                if attempt + 1 == attempts:
+                attempt += 1
+                if attempt == attempts:
                     raise TargetError(e.final(attempts)) from None
-                await asyncio.sleep(self._pause(attempt, e.retry_after))
-        raise AssertionError("unreachable: the loop returns or raises")
+                await asyncio.sleep(self._pause(attempt - 1, e.retry_after))
 
     async def _attempt(self, url: str, payload: dict[str, Any], headers: dict[str, str],
                        timeout: httpx.Timeout, parse: Callable[[Any], T], secrets: Sequence[str]) -> T:

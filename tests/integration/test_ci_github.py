@@ -1,0 +1,118 @@
+"""The GitHub Action end to end: the Dockerfile's entrypoint with the runner's environment, a real temp
+repository, the fake LLM and the fake GitHub REST API driven through PyGithub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ci_runner import SECRET, TOKEN, answer, make_repo, outputs_of, run_action
+from fakes.forge import FakeForge
+from fakes.llm import FakeLLM
+
+PR = ("gh", "acme/app", 7)
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        server.respond_with(answer)
+        yield server
+
+
+@pytest.fixture
+def forge() -> Iterator[FakeForge]:
+    with FakeForge(token=TOKEN) as server:
+        yield server
+
+
+def test_pass_posts_one_comment_outputs_and_summary(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    r = run_action(repo, llm.url, forge.url, {"mode": "blocking"})
+    assert r.code == 0, r.stderr
+    [comment] = forge.comments[PR]
+    assert comment["body"].startswith("<!-- eval-action:evals/eval sha=" + repo.head)
+    assert "## ✅ Eval — 4/4 cases passed (100.0%)" in comment["body"]
+    out = outputs_of(r.outputs)
+    assert out["status"] == "pass" and out["passed"] == "4" and out["failed"] == "0"
+    assert out["comment-url"].endswith(f"#issuecomment-{comment['id']}")
+    assert Path(repo.path / out["results-path"]).is_file() and Path(repo.path / out["junit-path"]).is_file()
+    assert "4/4 cases passed" in r.summary and "<!-- eval-action" not in r.summary
+    assert SECRET not in r.everything() + comment["body"]
+    assert len(llm.requests) == 8  # head and the base revision's prompt
+
+
+@pytest.mark.parametrize(("mode", "code"), [("blocking", 1), ("informational", 0)])
+def test_failing_gate_follows_the_mode_and_still_comments(tmp_path: Path, llm: FakeLLM, forge: FakeForge,
+                                                          mode: str, code: int) -> None:
+    repo = make_repo(tmp_path, head_system="Be creative.")
+    r = run_action(repo, llm.url, forge.url, {"mode": mode})
+    assert r.code == code, r.stderr
+    [comment] = forge.comments[PR]
+    mark = "❌" if mode == "blocking" else "⚠️"
+    assert f"## {mark} Eval — 2/4 cases passed (50.0%)" in comment["body"]
+    assert "2 regressed" in comment["body"]
+    level = "error" if mode == "blocking" else "warning"
+    assert f"::{level} file=prompts/capitals.prompt.yaml" in r.stdout
+    assert outputs_of(r.outputs)["regressions"] == "2"
+
+
+def test_rerun_edits_the_one_comment(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    assert run_action(repo, llm.url, forge.url, {}, run_id=100).code == 0
+    assert run_action(repo, llm.url, forge.url, {}, run_id=101).code == 0
+    [comment] = forge.comments[PR]
+    assert "run=101" in comment["body"].splitlines()[0]
+    assert sum(1 for m, path, _ in forge.log if m == "POST" and path.endswith("/comments")) == 1
+
+
+def test_a_stale_run_leaves_a_newer_comment_alone(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    assert run_action(repo, llm.url, forge.url, {}, run_id=200).code == 0
+    assert run_action(repo, llm.url, forge.url, {}, run_id=150).code == 0
+    [comment] = forge.comments[PR]
+    assert "run=200" in comment["body"].splitlines()[0]
+    assert not [w for w in forge.writes() if w[0] == "PATCH"]
+
+
+def test_fork_pr_with_read_only_token_runs_and_explains(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    forge.read_only = True
+    repo = make_repo(tmp_path, head_system="Be creative.")
+    r = run_action(repo, llm.url, forge.url, {"mode": "blocking"}, fork=True)
+    assert r.code == 1  # the gate decides, not the 403
+    assert forge.comments.get(PR, []) == []
+    assert "no comment" in r.stderr and "job summary" in r.stderr
+    assert "2/4 cases passed" in r.summary
+    assert "Traceback" not in r.stderr
+
+
+def test_push_event_compares_before_after_and_only_writes_the_summary(tmp_path: Path, llm: FakeLLM,
+                                                                       forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    r = run_action(repo, llm.url, forge.url, {}, event="push")
+    assert r.code == 0, r.stderr
+    assert forge.comments.get(PR, []) == [] and not forge.writes()
+    assert "prompts/capitals.prompt.yaml" in r.summary
+    assert outputs_of(r.outputs)["status"] == "pass"
+
+
+def test_invalid_input_is_exit_2_in_every_mode(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    r = run_action(repo, llm.url, forge.url, {"mode": "sometimes"})
+    assert r.code == 2
+    assert "input `mode` is 'sometimes'" in r.stderr and "Traceback" not in r.stderr
+    assert not forge.writes()
+
+
+def test_results_json_is_valid_and_feeds_back_as_a_baseline(tmp_path: Path, llm: FakeLLM,
+                                                            forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    r = run_action(repo, llm.url, forge.url, {"baseline": "none"})
+    data = json.loads((repo.path / outputs_of(r.outputs)["results-path"]).read_text())
+    assert data["version"] == 1 and data["mode"] == "informational"
+    assert data["prompts"][0]["baseline"] == "none"
+
+

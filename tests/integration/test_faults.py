@@ -1,0 +1,145 @@
+"""Fault injection against the loopback fake LLM, through the real CLI.
+
+Whatever the transport does, every case ends passed, failed or errored — none lost, none counted
+twice — and an infrastructure failure is `errored`, never a quality failure.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes.llm import FakeLLM
+from harness_ci import OPENAI_KEY, Outcome, assert_accounted, cases_prompt, config, make_repo, results, run_cli
+
+N = 4
+
+
+def run_all(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str,
+            defaults: str = "{timeout_s: 2, retries: 2, concurrency: 1}", n: int = N) -> tuple[Outcome, dict[str, Any]]:
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(url, defaults), "p.prompt.yaml": cases_prompt(n)})
+    out = run_cli(monkeypatch, capsys, {"OPENAI_API_KEY": OPENAI_KEY}, repo.root,
+                  ["run", "--all", "--baseline", "none", "--no-cache"])
+    data = results(repo.root)
+    assert_accounted(data, n)
+    assert "Traceback" not in out.stderr
+    return out, data
+
+
+def errors(data: dict[str, Any]) -> list[str]:
+    return [c["error"] for p in data["prompts"] for c in p["cases"] if c["error"]]
+
+
+@pytest.mark.parametrize("retry_after", [0, None], ids=["retry-after", "backoff"])
+def test_a_short_429_storm_is_absorbed_by_retries(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  fake_llm: FakeLLM, retry_after: int | None) -> None:
+    fake_llm.fail_next(2, status=429, retry_after=retry_after)
+    out, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url)
+    assert out.code == 0 and data["totals"]["passed"] == N
+    assert len(fake_llm.requests) == N + 2
+
+
+def test_a_429_storm_longer_than_the_retries_errors_one_case_only(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.fail_next(3, status=429, retry_after=0)
+    out, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url)
+    assert data["totals"]["errored"] == 1 and data["totals"]["passed"] == N - 1
+    assert errors(data) == ["HTTP 429 after 3 attempts: injected 429"]
+    assert out.code == 3  # blocking: an infrastructure failure, not a quality failure
+
+
+def test_a_storm_under_concurrency_loses_and_doubles_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.fail_next(30, status=429, retry_after=0)
+    _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url,
+                      defaults="{timeout_s: 2, retries: 3, concurrency: 6}", n=12)
+    t = data["totals"]
+    assert t["failed"] == 0 and t["errored"] >= 1 and t["passed"] >= 1
+    assert len(fake_llm.requests) == 30 + t["passed"]  # every 429 consumed, one success per passed case
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_is_retried_then_errored(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                     tmp_path: Path, fake_llm: FakeLLM, status: int) -> None:
+    fake_llm.fail_next(1, status=status)
+    fake_llm.fail_next(3, status=status, retry_after=0)
+    _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url)
+    assert data["totals"]["errored"] == 1 and data["totals"]["passed"] == N - 1
+    assert errors(data) == [f"HTTP {status} after 3 attempts: injected {status}"]
+
+
+def test_a_400_is_not_retried_and_errors(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path, fake_llm: FakeLLM) -> None:
+    fake_llm.fail_next(1, status=400)
+    _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url)
+    assert errors(data) == ["HTTP 400: injected 400"]
+    assert len(fake_llm.requests) == N
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port  # nothing listens here once the socket is closed
+
+
+def test_connection_refused_errors_every_case_and_says_so(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    out, data = run_all(monkeypatch, capsys, tmp_path, f"http://127.0.0.1:{closed_port()}")
+    assert data["status"] == "error" and data["totals"]["errored"] == N
+    assert set(errors(data)) == {"connection failed: ConnectError after 3 attempts"}
+    assert out.code == 3
+    assert "errored" in (tmp_path / "repo/eval-results/report.md").read_text()
+
+
+@pytest.mark.parametrize("kind", ["close", "malformed", "empty_choices", "hang"])
+def test_one_bad_answer_is_retried_away(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path, fake_llm: FakeLLM, kind: str) -> None:
+    fake_llm.inject(kind)
+    out, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url,
+                        defaults="{timeout_s: 0.5, retries: 2, concurrency: 1}")
+    assert out.code == 0 and data["totals"]["passed"] == N
+    assert len(fake_llm.requests) == N + 1
+
+
+@pytest.mark.parametrize(("kind", "error"), [
+    ("close", "connection failed: RemoteProtocolError after 3 attempts"),  # reset mid-body, truncated
+    ("malformed", "malformed response body after 3 attempts"),
+    ("empty_choices", "malformed response body after 3 attempts"),
+    ("hang", "timed out after 0.5s after 3 attempts"),
+])
+def test_a_persistent_bad_answer_errors_that_case(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  fake_llm: FakeLLM, kind: str, error: str) -> None:
+    fake_llm.inject(kind, 3)
+    _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url,
+                      defaults="{timeout_s: 0.5, retries: 2, concurrency: 1}")
+    assert errors(data) == [error]
+    assert data["totals"]["passed"] == N - 1
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and never reads or answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def test_a_server_that_never_answers_times_out_every_case(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          silent_server: str) -> None:
+    out, data = run_all(monkeypatch, capsys, tmp_path, silent_server,
+                        defaults="{timeout_s: 0.3, retries: 1, concurrency: 4}")
+    assert data["totals"]["errored"] == N
+    assert set(errors(data)) == {"timed out after 0.3s after 2 attempts"}
+    assert out.code == 3
