@@ -28,8 +28,12 @@ def log_stderr(line: str) -> None:
     print(f"eval-action: {line}", file=sys.stderr, flush=True)
 
 
-class Interrupted(Exception):
-    """SIGTERM (a cancelled CI job) arrived: what finished is still reported."""
+class Interrupted(BaseException):
+    """SIGTERM (a cancelled CI job) arrived: what finished is still reported.
+
+    A BaseException, like KeyboardInterrupt: the handler raises it wherever the main thread is,
+    possibly inside user code or an `except Exception` that turns failures into errored cases.
+    """
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
 from eval_action import __version__
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+def _dispatch(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     from eval_action import commands
 
     if args.command == "validate":

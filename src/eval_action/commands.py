@@ -11,7 +11,7 @@ from typing import Any
 from eval_action import app, merge, validation
 from eval_action.models import RunReport
 from eval_action.outputs import write_all
-from eval_action.platforms.base import CIContext, Platform
+from eval_action.platforms.base import CIContext, Level, Platform
 from eval_action.platforms.inputs import ActionInputs, parse_inputs
 from eval_action.report.markdown import render_comment, render_summary
 from eval_action.report.text import render_text
@@ -141,7 +141,7 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
             _log(outcome.message)
     platform.write_summary(render_summary(report))
     platform.set_outputs(_outputs(report, written.results, written.junit, written.report, comment_url))
-    level = "error" if report.mode == "blocking" else "warning"
+    level: Level = "error" if report.mode == "blocking" else "warning"
     for p in report.prompts:
         if p.status in ("fail", "error"):
             reason = "; ".join(p.gate_failures) or f"{p.errored} case(s) errored"

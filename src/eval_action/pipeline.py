@@ -113,6 +113,8 @@ def assemble(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, c
     results = [_prompt_result(p, base_plan, collected) for p in plan.prompts]
     results += [compare.removed_prompt(path, ["prompt file deleted"]) for path in plan.removed]
     status = gate.run_status(results)
+    if incomplete and status in ("pass", "skipped"):
+        status = "error"  # cases that never ran can't vouch for a pass (outputs, results.json)
     return RunReport(status=status, mode=settings.mode, base=plan.base, head=plan.head,
                      totals=gate.totals(results), prompts=results, notes=plan.notes,
                      stats=run_stats(results, time.monotonic() - started), incomplete=incomplete,

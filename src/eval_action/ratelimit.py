@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,28 +14,50 @@ _CUT_WINDOW_S = 1.0
 
 
 class Limiter:
+    """FIFO slots handed over one at a time (a Condition with notify_all wakes every waiter per release)."""
+
     def __init__(self, concurrency: int, max_rps: float | None = None) -> None:
         self.ceiling = max(1, concurrency)
         self.limit = self.ceiling
         self.in_flight = 0
         self._successes = 0
         self._last_cut = -_CUT_WINDOW_S
-        self._cond = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self._bucket = _TokenBucket(max_rps) if max_rps else None
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        async with self._cond:
-            await self._cond.wait_for(lambda: self.in_flight < self.limit)
-            self.in_flight += 1
+        await self._acquire()
         try:
             if self._bucket is not None:
                 await self._bucket.take()
             yield
         finally:
-            async with self._cond:
-                self.in_flight -= 1
-                self._cond.notify_all()
+            self.in_flight -= 1
+            self._wake()
+
+    async def _acquire(self) -> None:
+        if self.in_flight < self.limit and not self._waiters:
+            self.in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # _wake counted us in before resolving it
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.in_flight -= 1  # handed a slot just as we were cancelled: pass it on
+                self._wake()
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(None)
 
     def throttled(self) -> None:
         """A 429 came back: halve the limit (multiplicative decrease)."""
@@ -53,6 +76,7 @@ class Limiter:
         if self._successes >= self.limit:
             self._successes = 0
             self.limit += 1
+            self._wake()
 
 
 class _TokenBucket:

@@ -17,7 +17,7 @@ def mcnemar_exact(improved: int, regressed: int) -> float | None:
     if n == 0:
         return None
     k = min(improved, regressed)
-    tail = sum(comb(n, i) for i in range(k + 1)) / 2**n
+    tail: float = sum(comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
@@ -27,7 +27,7 @@ def percentile(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     rank = max(1, -(-len(ordered) * q // 100))
-    return ordered[int(rank) - 1]
+    return float(ordered[int(rank) - 1])
 
 
 def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] | None = None) -> RunStats:

@@ -149,3 +149,10 @@ def assert_accounted(data: dict[str, Any], expected_cases: int) -> None:
     assert t["passed"] + t["failed"] + t["errored"] == t["cases"], t
     ids = [(p["path"], c["id"]) for p in data["prompts"] for c in p["cases"]]
     assert len(ids) == len(set(ids)), "a case is reported twice"
+
+
+def leaked(*texts: str) -> list[str]:
+    """Planted secrets found in `texts`. `::add-mask::` lines are the runner's masking protocol: it
+    consumes them, so they never reach the job log."""
+    shown = "\n".join(line for text in texts for line in text.splitlines() if not line.startswith("::add-mask::"))
+    return [s for s in SECRETS if s in shown]

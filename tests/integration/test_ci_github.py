@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from ci_runner import SECRET, TOKEN, answer, make_repo, outputs_of, run_action
+
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
 

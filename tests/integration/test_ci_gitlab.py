@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from ci_runner import GL_TOKEN, SECRET, answer, gitlab_job, make_repo, run_gitlab
+
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
 

@@ -93,9 +93,10 @@ def closed_port() -> int:
 def test_connection_refused_errors_every_case_and_says_so(monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str],
                                                          tmp_path: Path) -> None:
-    out, data = run_all(monkeypatch, capsys, tmp_path, f"http://127.0.0.1:{closed_port()}")
+    out, data = run_all(monkeypatch, capsys, tmp_path, f"http://127.0.0.1:{closed_port()}",
+                        defaults="{timeout_s: 2, retries: 1, concurrency: 4}")
     assert data["status"] == "error" and data["totals"]["errored"] == N
-    assert set(errors(data)) == {"connection failed: ConnectError after 3 attempts"}
+    assert set(errors(data)) == {"connection failed: ConnectError after 2 attempts"}
     assert out.code == 3
     assert "errored" in (tmp_path / "repo/eval-results/report.md").read_text()
 

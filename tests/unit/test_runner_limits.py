@@ -68,3 +68,24 @@ def test_429s_shrink_concurrency_in_a_run(tmp_path: Path) -> None:
         assert all(c.passed for c in results) and len(llm.requests) == 13
         # 4 went out together; after the 429 at most 2 were admitted until successes creep back.
         assert llm.max_in_flight == 4
+
+
+def test_cancelled_waiters_leak_no_slot() -> None:
+    async def main() -> tuple[int, int]:
+        limiter = Limiter(1)
+        release = asyncio.Event()
+
+        async def hold() -> None:
+            async with limiter.slot():
+                await release.wait()
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0)
+        waiters = [asyncio.create_task(hold()) for _ in range(3)]
+        await asyncio.sleep(0)
+        for w in waiters[:2]:
+            w.cancel()
+        release.set()
+        await asyncio.gather(holder, waiters[2])
+        await asyncio.gather(*waiters[:2], return_exceptions=True)
+        return limiter.in_flight, len(limiter._waiters)
+    assert asyncio.run(main()) == (0, 0)

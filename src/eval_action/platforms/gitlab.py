@@ -12,13 +12,25 @@ import requests
 from gitlab.v4.objects import ProjectMergeRequest
 from pydantic import SecretStr
 
+from eval_action.errors import UserError
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
-from eval_action.platforms.inputs import ActionInputs, inputs_from_env
+from eval_action.platforms.inputs import AUTO_SHARD, ActionInputs, inputs_from_env
 from eval_action.platforms.sticky import Posted, plan_sticky
 
 COMMENT_LIMIT = 1_000_000
 ENV_PREFIX = "EVAL_ACTION_"  # the component passes its inputs as these job variables
 _FALLBACK = "the report is in the job artifacts"
+
+
+def node_shard(env: Mapping[str, str]) -> str | None:
+    """`shard: auto`: a `parallel: N` job runs slice CI_NODE_INDEX of CI_NODE_TOTAL; one job runs all."""
+    total, index = env.get("CI_NODE_TOTAL", ""), env.get("CI_NODE_INDEX", "")
+    if not total.isdigit() or int(total) <= 1:
+        return None
+    if not index.isdigit() or not 1 <= int(index) <= int(total):
+        raise UserError(f"shard `auto` needs CI_NODE_INDEX between 1 and {total}, got {index!r} — "
+                        "run it in a job with `parallel: N`", "component inputs")
+    return f"{index}/{total}"
 
 
 class GitLabPlatform:
@@ -39,7 +51,10 @@ class GitLabPlatform:
             given = inputs_from_env(self._env, ENV_PREFIX, hyphens=False, source="component inputs")
             merged = given.merge(self._overrides) if self._overrides else given
             token = self._env.get(merged.token_variable, "").strip()
-            self._inputs = merged.model_copy(update={"token": SecretStr(token)}) if token else merged
+            resolved: dict[str, Any] = {"token": SecretStr(token)} if token else {}
+            if merged.shard == AUTO_SHARD:
+                resolved["shard"] = node_shard(self._env)
+            self._inputs = merged.model_copy(update=resolved)
         return self._inputs
 
     def context(self) -> CIContext:

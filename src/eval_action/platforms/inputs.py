@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from eval_action.errors import UserError
 
+AUTO_SHARD = "auto"
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -38,7 +39,7 @@ class ActionInputs(BaseModel):
     repeats: int | None = Field(default=None, ge=1)
     working_directory: str | None = None
     output_dir: str | None = None
-    shard: str | None = None  # "I/N"
+    shard: str | None = None  # "I/N", or "auto": GitLab's `parallel:` job index (CI_NODE_INDEX/CI_NODE_TOTAL)
     allow_untrusted_code: bool = False
 
     @field_validator("shard")
@@ -46,9 +47,11 @@ class ActionInputs(BaseModel):
     def _shard_form(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if value.strip().lower() == AUTO_SHARD:
+            return AUTO_SHARD
         m = re.fullmatch(r"(\d+)/(\d+)", value.strip())
         if not m or not 1 <= int(m[1]) <= int(m[2]):
-            raise ValueError("must be I/N with 1 <= I <= N, e.g. 2/4")
+            raise ValueError("must be I/N with 1 <= I <= N, e.g. 2/4 (or `auto` in a GitLab `parallel:` job)")
         return value.strip()
 
     @field_validator("token_variable")

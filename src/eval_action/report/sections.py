@@ -35,7 +35,7 @@ def banners(report: RunReport) -> str:
     elif report.status == "fail":
         effect = "the job fails" if report.mode == "blocking" else "informational mode, the job does not fail"
         lines.append(f"**Gate failed** ({effect}).")
-    elif report.status == "error" or fmt.run_mark(report) == fmt.ERROR:
+    elif (report.status == "error" or fmt.run_mark(report) == fmt.ERROR) and not report.incomplete:
         lines.append("**The target could not be reached**: cases errored, no quality verdict was made.")
     if report.incomplete:
         lines.append(f"> {fmt.WARN} **The run was interrupted**: these results are partial.")
