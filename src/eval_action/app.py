@@ -16,7 +16,7 @@ from types import FrameType
 from eval_action import gate, pipeline
 from eval_action.errors import UserError
 from eval_action.models import PromptSpec, RunReport
-from eval_action.planning import Plan
+from eval_action.planning import FileList, Plan
 from eval_action.progress import Progress
 from eval_action.settings import Settings
 
@@ -90,10 +90,11 @@ class RunOutcome:
     interrupted: bool = False
 
 
-def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool) -> RunOutcome:
+def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
+        changed_files: FileList | None = None) -> RunOutcome:
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        plan, base_plan = pipeline.build_plan(settings, log, stack)
+        plan, base_plan = pipeline.build_plan(settings, log, stack, changed_files)
         if settings.dry_run:
             print(describe_plan(plan, settings.repeats))
             return RunOutcome(report=None)

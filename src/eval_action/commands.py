@@ -115,7 +115,8 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     if inputs.working_directory:
         os.chdir(inputs.working_directory)
     settings = ci_settings(args, ctx, inputs)
-    outcome = app.run(settings, dict(env), _log, interactive=False)
+    outcome = app.run(settings, dict(env), _log, interactive=False,
+                      changed_files=lambda: platform.changed_files(ctx))
     if outcome.report is None:
         return 0
     report = outcome.report.model_copy(update={"run_url": ctx.run_url})
@@ -135,7 +136,8 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
     if not commenting:
         _log("no comment from a shard job: the `eval-action report` job that merges the shards posts it")
     elif inputs.comment and ctx.change_request is not None:
-        outcome = platform.upsert_comment(ctx, body)
+        # a PR that touches no prompt gets no new comment, but an earlier one is updated to say so
+        outcome = platform.upsert_comment(ctx, body, create=report.status != "skipped")
         comment_url = outcome.comment_url
         if outcome.message:
             _log(outcome.message)

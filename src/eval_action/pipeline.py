@@ -23,9 +23,10 @@ from eval_action.stats import run_stats
 OnCase = Callable[[PromptJob, CaseResult], None]
 
 
-def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack) -> tuple[Plan, baseline.BaselinePlan]:
+def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
+               fallback: planning.FileList | None = None) -> tuple[Plan, baseline.BaselinePlan]:
     config = load_config(settings.repo_root, settings.config_path)
-    changeset, all_reason = planning.find_changes(settings, log)
+    changeset, all_reason = planning.find_changes(settings, log, fallback)
     specs = planning.load_specs(settings.repo_root, config, settings.prompt_globs)
     config_rel = planning.config_rel(settings)
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)

@@ -20,6 +20,7 @@ from eval_action.runner import PromptJob
 from eval_action.settings import Settings, Shard
 
 Log = Callable[[str], None]
+FileList = Callable[[], list[str] | None]  # the platform's changed-file list, when git can't say
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,9 @@ def run_all_reason(settings: Settings) -> str | None:
     return None
 
 
-def find_changes(settings: Settings, log: Log) -> tuple[changes.ChangeSet | None, str | None]:
-    """The change set, or a reason to run everything when git history can't be had."""
+def find_changes(settings: Settings, log: Log,
+                 fallback: FileList | None = None) -> tuple[changes.ChangeSet | None, str | None]:
+    """The change set; else the platform's file list; else a reason to run everything."""
     reason = run_all_reason(settings)
     if reason is not None or settings.base is None:
         return None, reason
@@ -120,7 +122,14 @@ def find_changes(settings: Settings, log: Log) -> tuple[changes.ChangeSet | None
         changeset = changes.changed_files(settings.repo_root, settings.base, settings.head, log)
         return within(changeset, git.prefix(settings.repo_root)), None
     except GitError as e:
-        return None, f"could not diff against {settings.base} ({e}): every prompt runs"
+        files = fallback() if fallback is not None else None
+        if files is None:
+            return None, f"could not diff against {settings.base} ({e}): every prompt runs"
+        log(f"git could not diff against {settings.base} ({e}); using the platform's list of "
+            f"{len(files)} changed file(s)")
+        return changes.ChangeSet(base=settings.base, head=settings.head, merge_base=None,
+                                 files=[changes.FileChange(status="M", path=p) for p in files],
+                                 notes=["changed files from the platform API: git history was unavailable"]), None
 
 
 def within(changeset: changes.ChangeSet, prefix: str) -> changes.ChangeSet:

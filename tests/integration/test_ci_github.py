@@ -3,6 +3,7 @@ repository, the fake LLM and the fake GitHub REST API driven through PyGithub.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,3 +117,27 @@ def test_results_json_is_valid_and_feeds_back_as_a_baseline(tmp_path: Path, llm:
     assert data["prompts"][0]["baseline"] == "none"
 
 
+
+
+def test_no_prompt_affected_creates_nothing_but_updates_an_earlier_comment(tmp_path: Path, llm: FakeLLM,
+                                                                           forge: FakeForge) -> None:
+    repo = make_repo(tmp_path)
+    quiet = run_action(repo, llm.url, forge.url, {"base-ref": repo.head}, run_id=300)
+    assert quiet.code == 0 and forge.comments.get(PR, []) == []
+    assert "No prompt affected" in quiet.summary
+    assert run_action(repo, llm.url, forge.url, {}, run_id=301).code == 0
+    assert run_action(repo, llm.url, forge.url, {"base-ref": repo.head}, run_id=302).code == 0
+    [comment] = forge.comments[PR]
+    assert "No prompt affected" in comment["body"] and "run=302" in comment["body"]
+    assert outputs_of(quiet.outputs)["status"] == "skipped"
+
+
+def test_without_git_history_the_pr_files_api_decides(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    repo = dataclasses.replace(make_repo(tmp_path), base="1" * 40)  # a base commit nobody has
+    forge.files[PR] = [{"filename": "prompts/capitals.prompt.yaml", "status": "modified"}]
+    r = run_action(repo, llm.url, forge.url, {})
+    assert r.code == 0, r.stderr
+    assert "using the platform's list of 1 changed file(s)" in r.stderr
+    [comment] = forge.comments[PR]
+    assert "`prompts/capitals.prompt.yaml`" in comment["body"]
+    assert "baseline unavailable" in comment["body"]

@@ -53,8 +53,9 @@ class Platform(Protocol):
         """The change's file list from the platform API, when git history can't be had."""
         ...
 
-    def upsert_comment(self, ctx: CIContext, body: str) -> PublishOutcome:
-        """Create or edit the one sticky comment; never raise for permission or API failures."""
+    def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
+        """Create (unless `create` is False) or edit the one sticky comment; never raise for
+        permission or API failures."""
         ...
 
     def write_summary(self, markdown: str) -> None: ...

@@ -71,7 +71,7 @@ class GitHubPlatform:
     def _pull(self, number: int) -> PullRequest:
         return self._repo().get_pull(number)
 
-    def upsert_comment(self, ctx: CIContext, body: str) -> PublishOutcome:
+    def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
         reason = self._why_no_comment(ctx)
         if reason or ctx.change_request is None:
             return PublishOutcome(message=f"no comment: {reason}; {_FALLBACK}")
@@ -81,6 +81,8 @@ class GitHubPlatform:
             plan = plan_sticky(posted, ctx.comment_key, ctx.run_id)
             if plan.action == "stale":
                 return PublishOutcome(message="comment left alone: a newer run already updated it")
+            if plan.action == "create" and not create:
+                return PublishOutcome(message="no comment: nothing to report and no earlier comment to update")
             if plan.action == "update" and plan.comment_id is not None:
                 comment = issue.get_comment(plan.comment_id)
                 comment.edit(body)

@@ -97,7 +97,7 @@ class GitLabPlatform:
         project = client.projects.get(self._project_id(), lazy=True)
         return project.mergerequests.get(iid, lazy=True)
 
-    def upsert_comment(self, ctx: CIContext, body: str) -> PublishOutcome:
+    def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
         reason = self._why_no_note(ctx)
         if reason or ctx.change_request is None:
             return PublishOutcome(message=f"no MR note: {reason}; {_FALLBACK}")
@@ -108,6 +108,8 @@ class GitLabPlatform:
             plan = plan_sticky(posted, ctx.comment_key, ctx.run_id)
             if plan.action == "stale":
                 return PublishOutcome(message="MR note left alone: a newer pipeline already updated it")
+            if plan.action == "create" and not create:
+                return PublishOutcome(message="no MR note: nothing to report and no earlier MR note to update")
             if plan.action == "update" and plan.comment_id is not None:
                 mr.notes.update(plan.comment_id, {"body": body})
                 url = self._note_url(ctx.change_request, plan.comment_id)

@@ -47,7 +47,7 @@ class LocalPlatform:
     def changed_files(self, ctx: CIContext) -> list[str] | None:
         return None  # git is the only source locally
 
-    def upsert_comment(self, ctx: CIContext, body: str) -> PublishOutcome:
+    def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
         return PublishOutcome(
             message="local run: nothing posted; the comment body is report.md in the output dir"
         )
