@@ -15,8 +15,8 @@ from types import FrameType
 
 from eval_action import gate, pipeline
 from eval_action.errors import UserError
-from eval_action.models import PromptSpec, RunReport
-from eval_action.planning import FileList, Plan
+from eval_action.models import RunReport
+from eval_action.planning import FileList, Plan, runs_user_code
 from eval_action.progress import Progress
 from eval_action.settings import Settings
 
@@ -28,11 +28,12 @@ def log_stderr(line: str) -> None:
     print(f"eval-action: {line}", file=sys.stderr, flush=True)
 
 
-class Interrupted(BaseException):
+class Interrupted(KeyboardInterrupt):
     """SIGTERM (a cancelled CI job) arrived: what finished is still reported.
 
-    A BaseException, like KeyboardInterrupt: the handler raises it wherever the main thread is,
-    possibly inside user code or an `except Exception` that turns failures into errored cases.
+    The handler raises it wherever the main thread is: inside user code, an `except Exception`
+    that turns failures into errored cases, or an asyncio callback. Only KeyboardInterrupt is
+    re-raised by all of those (asyncio logs and drops any other exception from a callback).
     """
 
 
@@ -52,15 +53,10 @@ def sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _uses_user_code(spec: PromptSpec) -> bool:
-    return spec.provider.type in ("python", "command") or any(s.type.removeprefix("not-") == "python"
-                                                              for s in spec.scorers)
-
-
 def refuse_untrusted_code(plan: Plan, settings: Settings) -> None:
     if settings.allow_untrusted_code:
         return
-    risky = [p.job.spec.path for p in plan.prompts if _uses_user_code(p.job.spec)]
+    risky = [p.job.spec.path for p in plan.prompts if runs_user_code(p.job.spec)]
     if risky:
         raise UserError(
             f"refusing to run python/command targets or scorers of {', '.join(risky)}: on pull_request_target "
@@ -106,7 +102,7 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         try:
             with sigterm_raises():
                 pipeline.execute(plan, base_plan, settings, env, collected, on_case=progress.on_case)
-        except (Interrupted, KeyboardInterrupt):
+        except KeyboardInterrupt:  # Interrupted (SIGTERM) or Ctrl-C
             interrupted = True
             log("interrupted: reporting the cases that finished")
         finally:

@@ -46,10 +46,22 @@ def base_config(repo_root: Path, rev: str, config_rel: str) -> Config | None:
 
 
 def from_base_revision(repo_root: Path, rev: str, pairs: dict[str, str], config_rel: str,
-                       stack: contextlib.ExitStack) -> BaselinePlan:
-    """Load each prompt as it was at `rev`; `pairs` maps head path -> path at the base revision."""
+                       stack: contextlib.ExitStack, sparse: list[str] | None = None) -> BaselinePlan:
+    """Load each prompt as it was at `rev`; `pairs` maps head path -> path at the base revision.
+
+    With `sparse`, only those paths are checked out; if a base prompt then fails to load (it reads
+    a file the head version does not), everything is checked out and loaded again.
+    """
+    plan = _load_at(repo_root, rev, pairs, config_rel, stack, sparse)
+    if sparse is not None and "unavailable" in plan.states.values():
+        plan = _load_at(repo_root, rev, pairs, config_rel, stack, None)
+    return plan
+
+
+def _load_at(repo_root: Path, rev: str, pairs: dict[str, str], config_rel: str, stack: contextlib.ExitStack,
+             sparse: list[str] | None) -> BaselinePlan:
     try:
-        root = stack.enter_context(git.worktree(repo_root, rev)) / git.prefix(repo_root)
+        root = stack.enter_context(git.worktree(repo_root, rev, sparse)) / git.prefix(repo_root)
     except GitError as e:
         return _unavailable(pairs, f"baseline unavailable: could not check out {rev[:12]} ({e})")
     try:

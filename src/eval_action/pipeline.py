@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval_action import baseline, compare, gate, git, planning
+from eval_action import baseline, changes, compare, gate, git, planning, prefilter
 from eval_action.config import load_config
 from eval_action.errors import GitError
+from eval_action.loaders import find_prompt_files
 from eval_action.models import CaseResult, Config, PromptResult, RunReport
 from eval_action.planning import Log, Plan, PlannedPrompt
 from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
@@ -27,8 +28,12 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
                fallback: planning.FileList | None = None) -> tuple[Plan, baseline.BaselinePlan]:
     config = load_config(settings.repo_root, settings.config_path)
     changeset, all_reason = planning.find_changes(settings, log, fallback)
-    specs = planning.load_specs(settings.repo_root, config, settings.prompt_globs)
     config_rel = planning.config_rel(settings)
+    if changeset is not None and not prefilter.could_affect(
+            changeset, settings.repo_root, find_prompt_files(settings.repo_root, config.prompts), config, config_rel):
+        return _nothing_affected(config, changeset), baseline.BaselinePlan(jobs={}, states={}, notes={},
+                                                                           from_file={})
+    specs = planning.load_specs(settings.repo_root, config, settings.prompt_globs)
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
@@ -48,6 +53,11 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     return plan, _baseline_plan(settings, plan, config_rel, stack)
 
 
+def _nothing_affected(config: Config, changeset: changes.ChangeSet) -> Plan:
+    return Plan(config=config, prompts=[], notes=list(changeset.notes), base=changeset.merge_base or changeset.base,
+                head=changeset.head, changes=changeset)
+
+
 def _resolve(settings: Settings, rev: str | None) -> str | None:
     """A SHA for the report, or None when git can't name one (no repository, unknown ref)."""
     if not rev:
@@ -61,7 +71,7 @@ def _resolve(settings: Settings, rev: str | None) -> str | None:
 def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
                    stack: contextlib.ExitStack) -> baseline.BaselinePlan:
     heads = [p.job.spec.path for p in plan.prompts]
-    if settings.baseline == "none" or not plan.prompts:
+    if settings.baseline == "none" or not plan.prompts or settings.dry_run:
         return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"), notes={}, from_file={})
     if settings.baseline != "base":
         return baseline.from_results_file(Path(settings.baseline), heads)
@@ -70,10 +80,22 @@ def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
         return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"),
                                      notes={h: [note] for h in heads}, from_file={})
     pairs = {p.job.spec.path: p.base_path for p in plan.prompts}
-    base = baseline.from_base_revision(settings.repo_root, plan.base, pairs, config_rel, stack)
+    base = baseline.from_base_revision(settings.repo_root, plan.base, pairs, config_rel, stack,
+                                       _sparse_patterns(settings, plan, config_rel))
     sharded = {h: PromptJob(spec=planning.shard_spec(j.spec.model_copy(update={"path": h}), settings.shard),
                             repo_root=j.repo_root, config=j.config) for h, j in base.jobs.items()}
     return baseline.BaselinePlan(jobs=sharded, states=base.states, notes=base.notes, from_file={})
+
+
+def _sparse_patterns(settings: Settings, plan: Plan, config_rel: str) -> list[str] | None:
+    """What the base checkout needs: the config, the prompts and what they read. User code may
+    import anything, so a prompt with a python/command target or scorer gets a full checkout."""
+    specs = [p.job.spec for p in plan.prompts]
+    if any(planning.runs_user_code(s) for s in specs):
+        return None
+    prefix = git.prefix(settings.repo_root)
+    paths = {config_rel, *(p.base_path for p in plan.prompts), *(d.path for s in specs for d in s.dependencies)}
+    return ["/" + prefix + path for path in sorted(paths)]
 
 
 def run_options(settings: Settings, config: Config) -> RunOptions:

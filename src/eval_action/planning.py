@@ -57,6 +57,12 @@ def thresholds_for(spec: PromptSpec, config: Config, settings: Settings) -> Thre
     )
 
 
+def runs_user_code(spec: PromptSpec) -> bool:
+    """A python/command target or a python scorer: code from the repository runs."""
+    return spec.provider.type in ("python", "command") or any(
+        s.type.removeprefix("not-") == "python" for s in spec.scorers)
+
+
 def in_shard(path: str, case_id: str, shard: Shard) -> bool:
     """Stable across machines and runs, so base and head cases land on the same shard."""
     digest = hashlib.sha256(f"{path}\0{case_id}".encode()).digest()

@@ -8,7 +8,9 @@ and never touches the other cases.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from eval_action.targets.grader import RunnerGrader
 from eval_action.targets.http import HttpPool
 from eval_action.targets.registry import make_target
 from eval_action.templating import render_messages
+
+_GC_THRESHOLD = 50_000
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,15 @@ async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, st
                    on_case: OnCase | None = None) -> list[list[CaseResult]]:
     """One list of case results per job, in case order. Raises UserError for config errors."""
     limiter = Limiter(opts.concurrency, opts.max_rps)
-    caller = Caller(limiter, ResponseCache(opts.cache_dir, enabled=opts.use_cache))
+    cache = ResponseCache(opts.cache_dir, enabled=opts.use_cache)
+    try:
+        return await _run_all(jobs, opts, env, on_case, limiter, Caller(limiter, cache))
+    finally:
+        await cache.aclose()
+
+
+async def _run_all(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, str], on_case: OnCase | None,
+                   limiter: Limiter, caller: Caller) -> list[list[CaseResult]]:
     async with HttpPool(opts.concurrency, retries=opts.retries, on_throttle=limiter.throttled) as http:
         contexts = [_context(job, opts, env, http, caller) for job in jobs]
         rendered = [[render_messages(c.job.spec, case, c.job.repo_root) for case in c.job.spec.cases]
@@ -90,7 +102,20 @@ async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, st
 
 def run_jobs_sync(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, str],
                   on_case: OnCase | None = None) -> list[list[CaseResult]]:
-    return asyncio.run(run_jobs(jobs, opts, env, on_case))
+    with _rare_collections():
+        return asyncio.run(run_jobs(jobs, opts, env, on_case))
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Thousands of live tasks and results make each young-generation GC pass costly, and a pass
+    stalls every request in flight; collecting less often measured ~4% off wall time at C=128."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], _GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -110,8 +135,11 @@ def _context(job: PromptJob, opts: RunOptions, env: Mapping[str, str], http: Htt
 
 async def _run_case(ctx: _JobContext, case: Case, messages: list[Message],
                     on_case: OnCase | None) -> CaseResult:
-    runs = await asyncio.gather(*(_run_once(ctx, case, messages, i) for i in range(ctx.repeats)))
-    result = _combine(ctx, case, list(runs))
+    if ctx.repeats == 1:  # the common case: no gather, no extra task per case
+        runs = [await _run_once(ctx, case, messages, 0)]
+    else:
+        runs = list(await asyncio.gather(*(_run_once(ctx, case, messages, i) for i in range(ctx.repeats))))
+    result = _combine(ctx, case, runs)
     if on_case is not None:
         on_case(ctx.job, result)
     return result

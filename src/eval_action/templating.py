@@ -85,17 +85,26 @@ def render_messages(spec: PromptSpec, case: Case, repo_root: Path) -> list[Messa
     return [Message(role=m.role, content=render(m.content, ctx, repo_root, where)) for m in spec.messages]
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(repo_root: Path, source: str) -> jinja2.nodes.Template:
+    return environment(repo_root).parse(source)
+
+
 def check_syntax(source: str, repo_root: Path, where: str) -> None:
+    if not _STRING_RE.search(source):
+        return
     try:
-        environment(repo_root).parse(source)
+        _parse(repo_root, source)
     except jinja2.TemplateSyntaxError as e:
         raise UserError(f"template syntax error: {e.message} — check the braces", where, e.lineno) from None
 
 
 def referenced_templates(source: str, repo_root: Path) -> list[str]:
     """Files named by `{% include %}`/`{% import %}`/`{% extends %}` with literal names."""
+    if "{%" not in source:
+        return []
     try:
-        ast = environment(repo_root).parse(source)
+        ast = _parse(repo_root, source)
     except jinja2.TemplateSyntaxError:
         return []
     return sorted(n for n in meta.find_referenced_templates(ast) if n)

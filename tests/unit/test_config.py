@@ -69,7 +69,7 @@ def test_own_default_provider_replaces_builtin(tmp_path: Path) -> None:
      "key `defaults.concurrency`: input should be greater than or equal to 1", 2),
     ("defaults:\n  grader: judge\n", "no provider named `judge` — configured providers: default", 2),
     ("- a\n- b\n", "must be a mapping", 1),
-    ("prompts: [a\n", "invalid YAML", 2),
+    ("prompts: [a\n", "invalid YAML", 1),  # libyaml: the unclosed list, not the end of file
 ])
 def test_bad_config(tmp_path: Path, text: str, says: str, line: int) -> None:
     _write(tmp_path, text)

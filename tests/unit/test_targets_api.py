@@ -146,7 +146,7 @@ def test_unreachable_server_is_a_target_error() -> None:
 
     async def go(http: HttpPool) -> TargetResponse:
         return await OpenAITarget(spec, env={}, http=http, timeout_s=1).complete(REQUEST)
-    with pytest.raises(TargetError, match="connection failed: ConnectError after 2 attempts"):
+    with pytest.raises(TargetError, match="connection failed: could not connect after 2 attempts"):
         run(go, retries=1)
 
 

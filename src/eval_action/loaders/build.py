@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -142,7 +143,14 @@ def _dataset(d: Draft, rel: str, repo_root: Path) -> tuple[Path, list[Case]]:
     if not file.is_file():
         raise UserError(f"dataset `{show(rel)}` not found — paths are relative to this file", d.path, line)
     display = repo_relative(repo_root, file)
-    cases = datasets.to_cases(datasets.read_rows(file, display), display, agentmark=d.agentmark_rows)
+    stat = file.stat()
+    cases = list(_read_cases(file, display, d.agentmark_rows, (stat.st_mtime_ns, stat.st_size)))
     if not cases:
         raise UserError(f"dataset `{show(rel)}` has no cases — add rows ({ZERO_CASES})", d.path, line)
     return file, cases
+
+
+@functools.lru_cache(maxsize=512)
+def _read_cases(file: Path, display: str, agentmark: bool, stamp: tuple[int, int]) -> tuple[Case, ...]:
+    """Datasets are often shared by many prompts: parse each once per process (`stamp` = mtime, size)."""
+    return tuple(datasets.to_cases(datasets.read_rows(file, display), display, agentmark=agentmark))

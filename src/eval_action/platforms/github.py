@@ -5,12 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
-
-import requests
-from github import Auth, Github, GithubException, GithubRetry
-from github.PullRequest import PullRequest
-from github.Repository import Repository
+from typing import TYPE_CHECKING, TextIO
 
 from eval_action.platforms import workflow_commands as wc
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
@@ -18,12 +13,22 @@ from eval_action.platforms.github_event import github_context
 from eval_action.platforms.inputs import ActionInputs, inputs_from_env
 from eval_action.platforms.sticky import Posted, plan_sticky
 
+# PyGithub and requests are imported where the API is called: loading them up front would delay
+# the first model call of every run, and most runs reach the API only after all the evals.
+if TYPE_CHECKING:
+    import requests
+    from github import GithubRetry
+    from github.PullRequest import PullRequest
+    from github.Repository import Repository
+
 COMMENT_LIMIT = 65_536
 _FALLBACK = "the report is in the job summary"
 
 
 def default_retry() -> GithubRetry:
     """PyGithub's rate-limit handling, bounded: a comment is not worth holding the job an hour."""
+    from github import GithubRetry
+
     return GithubRetry(total=4, backoff_factor=1, secondary_rate_wait=30, max_rate_limit_wait=90)
 
 
@@ -40,7 +45,7 @@ class GitHubPlatform:
     ) -> None:
         self._env = dict(env)
         self._overrides = overrides
-        self._retry = retry or default_retry()
+        self._retry = retry
         self._out = out
         self._inputs: ActionInputs | None = None
 
@@ -57,11 +62,13 @@ class GitHubPlatform:
     def _repo(self) -> Repository:
         token = self.inputs().token
         assert token is not None  # callers check first
+        from github import Auth, Github
+
         client = Github(
             auth=Auth.Token(token.get_secret_value()),
             base_url=self._env.get("GITHUB_API_URL") or "https://api.github.com",
             timeout=15,
-            retry=self._retry,
+            retry=self._retry or default_retry(),
             lazy=True,  # no GET of the repo or issue just to build URLs
             seconds_between_requests=None,
             seconds_between_writes=None,  # we write once per run
@@ -75,6 +82,9 @@ class GitHubPlatform:
         reason = self._why_no_comment(ctx)
         if reason or ctx.change_request is None:
             return PublishOutcome(message=f"no comment: {reason}; {_FALLBACK}")
+        import requests
+        from github import GithubException
+
         try:
             issue = self._repo().get_issue(ctx.change_request)
             posted = (Posted(id=c.id, body=c.body or "") for c in issue.get_comments())
@@ -106,6 +116,9 @@ class GitHubPlatform:
     def changed_files(self, ctx: CIContext) -> list[str] | None:
         if ctx.change_request is None or self.inputs().token is None:
             return None
+        import requests
+        from github import GithubException
+
         try:
             paths: list[str] = []
             for f in self._pull(ctx.change_request).get_files():
@@ -139,7 +152,9 @@ class GitHubPlatform:
 
 
 def _explain_network(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.exceptions.RetryError):  # urllib3 ran out of retries on 5xx/403
+    from requests.exceptions import RetryError
+
+    if isinstance(exc, RetryError):  # urllib3 ran out of retries on 5xx/403
         return "GitHub API kept failing after retries"
     return f"GitHub API unreachable ({type(exc).__name__})"
 

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 from jsonpath_ng import JSONPath
 from jsonpath_ng.ext import parse as parse_path
@@ -61,6 +60,8 @@ def _checked(canonical: str, where: str) -> dict[str, Any]:
     schema = json.loads(canonical)
     if not isinstance(schema, dict):
         raise UserError(f"{where} is not a JSON Schema object — write a mapping such as {{type: object}}")
+    import jsonschema  # here, not at the top: it costs every run ~50 ms of start-up, and few use it
+
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as e:
@@ -70,6 +71,8 @@ def _checked(canonical: str, where: str) -> dict[str, Any]:
 
 def schema_mismatch(data: Any, schema: dict[str, Any]) -> str | None:
     """The most relevant validation error as one line, or None when `data` conforms."""
+    import jsonschema
+
     validator = jsonschema.validators.validator_for(schema)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:

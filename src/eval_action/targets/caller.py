@@ -62,7 +62,7 @@ class Caller:
             self.limiter.succeeded()
         response = response.model_copy(update={"latency_ms": (time.perf_counter() - start) * 1000})
         if key is not None:
-            await self.cache.store(key, {"output": response.output, "input_tokens": response.input_tokens,
+            self.cache.store(key, {"output": response.output, "input_tokens": response.input_tokens,
                                          "output_tokens": response.output_tokens})
         return response
 
@@ -79,7 +79,7 @@ class Caller:
             vectors = await target.embed(texts, model)
             self.limiter.succeeded()
         if key is not None:
-            await self.cache.store(key, {"embeddings": vectors})
+            self.cache.store(key, {"embeddings": vectors})
         return vectors
 
     def _key(self, target: Target, request: TargetRequest, repeat: int) -> str | None:

@@ -1,25 +1,27 @@
-"""Shared HTTP clients and the one retry policy every model API call goes through."""
+"""The one HTTP client every model API call goes through, and its retry policy.
+
+aiohttp rather than httpx: at 64-128 requests in flight httpx spent ~1.2 ms of CPU per request in
+its connection pool (encode/httpx#3215) against ~0.27 ms for aiohttp, which decided whether a
+2-core runner keeps C requests in flight at all (see BENCHMARKS.md).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import itertools
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 
 from eval_action.errors import TargetError
 
 T = TypeVar("T")
 
-# httpx's pool slows down with large pool sizes (encode/httpx#3215): many small clients beat one big one.
-_CONNECTIONS_PER_CLIENT = 16
+_CONNECT_TIMEOUT_S = 10.0
 _RETRY_AFTER_CAP_S = 60.0
 _BACKOFF_CAP_S = 30.0
 _MESSAGE_CHARS = 200
@@ -38,22 +40,26 @@ class _Retryable(Exception):
 
 
 class HttpPool:
-    """Round-robin over ceil(C/16) keep-alive clients; `post_json` retries with full-jitter backoff."""
+    """One keep-alive session of up to `concurrency` connections; `post_json` retries with full-jitter backoff."""
 
     def __init__(self, concurrency: int, *, retries: int = 4, backoff_s: float = 0.5,
                  on_throttle: Callable[[], None] | None = None) -> None:
-        count = max(1, math.ceil(concurrency / _CONNECTIONS_PER_CLIENT))
-        limits = httpx.Limits(max_connections=_CONNECTIONS_PER_CLIENT,
-                              max_keepalive_connections=_CONNECTIONS_PER_CLIENT)
-        self._clients = [httpx.AsyncClient(limits=limits, trust_env=False) for _ in range(count)]
-        self._next = itertools.cycle(self._clients)
+        self._connections = max(1, concurrency)
+        self._session: aiohttp.ClientSession | None = None
         self.retries = retries
         self.backoff_s = backoff_s
         self._on_throttle = on_throttle
 
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:  # aiohttp wants its session made inside the running loop
+            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+        return self._session
+
     async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def __aenter__(self) -> HttpPool:
         return self
@@ -69,35 +75,40 @@ class HttpPool:
         redacted from any server message that reaches an error.
         """
         attempts = self.retries + 1
-        timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
+        body = json.dumps(payload).encode()
+        sent_headers = {**headers, "Content-Type": "application/json"}
         attempt = 0
         while True:
             try:
-                return await self._attempt(url, payload, headers, timeout, parse, secrets)
+                return await self._attempt(url, body, sent_headers, timeout_s, parse, secrets)
             except _Retryable as e:
                 attempt += 1
                 if attempt == attempts:
                     raise TargetError(e.final(attempts)) from None
                 await asyncio.sleep(self._pause(attempt - 1, e.retry_after))
 
-    async def _attempt(self, url: str, payload: dict[str, Any], headers: dict[str, str],
-                       timeout: httpx.Timeout, parse: Callable[[Any], T], secrets: Sequence[str]) -> T:
+    async def _attempt(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float,
+                       parse: Callable[[Any], T], secrets: Sequence[str]) -> T:
+        timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, _CONNECT_TIMEOUT_S))
         try:
-            response = await next(self._next).post(url, json=payload, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
-            raise _Retryable(f"timed out after {timeout.read}s") from None
-        except httpx.TransportError as e:
+            async with self._client().post(url, data=body, headers=headers, timeout=timeout) as response:
+                status, retry_after = response.status, response.headers.get("Retry-After")
+                data = await response.read()
+        except TimeoutError:
+            raise _Retryable(f"timed out after {timeout_s:g}s") from None
+        except aiohttp.ClientConnectorError:
+            raise _Retryable("connection failed: could not connect") from None
+        except aiohttp.ClientError as e:  # reset, closed mid-answer, bad framing
             raise _Retryable(f"connection failed: {type(e).__name__}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            if response.status_code == 429 and self._on_throttle is not None:
+        if status == 429 or status >= 500:
+            if status == 429 and self._on_throttle is not None:
                 self._on_throttle()
-            raise _Retryable(f"HTTP {response.status_code}", short_message(response.text, secrets),
-                             _retry_after(response.headers.get("retry-after")))
-        if response.status_code >= 400:  # retrying can't fix a bad key or a bad request
-            detail = short_message(response.text, secrets)
-            raise TargetError(f"HTTP {response.status_code}: {detail}".removesuffix(": "))
+            raise _Retryable(f"HTTP {status}", short_message(_text(data), secrets), _retry_after(retry_after))
+        if status >= 400:  # retrying can't fix a bad key or a bad request
+            detail = short_message(_text(data), secrets)
+            raise TargetError(f"HTTP {status}: {detail}".removesuffix(": "))
         try:
-            return parse(response.json())
+            return parse(json.loads(data))
         except (ValueError, KeyError, IndexError, TypeError):
             raise _Retryable("malformed response body") from None
 
@@ -105,6 +116,10 @@ class HttpPool:
         if retry_after is not None:
             return min(retry_after, _RETRY_AFTER_CAP_S)
         return random.uniform(0, min(_BACKOFF_CAP_S, self.backoff_s * 2**attempt))
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -1,0 +1,107 @@
+"""eval-action's real CLI next to promptfoo on the same cases, scorer and fake server, alternating.
+
+    python bench/compare.py --cases 200 --concurrency 16 --latency 0.2 --reps 5
+    python bench/compare.py --promptfoo "npx promptfoo"      # how to start promptfoo, if not on PATH
+
+Each repetition runs eval-action (`run --all --baseline none --no-cache`) then promptfoo
+(`eval --no-cache -j C`) against one fake server process; prints medians of wall time, wall/ideal,
+CPU per case, peak RSS, the peak number of requests the server saw in flight, and the ratio
+eval-action/promptfoo. promptfoo is skipped when it cannot be started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import FakeServer, Timed, fake_server, ideal_s, make_repo, median, run_timed
+
+QUIET_ENV = {"PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1", "NO_COLOR": "1",
+             "PROMPTFOO_DISABLE_SHARING": "1"}
+
+
+def promptfoo_config(root: Path, cases: int, url: str) -> Path:
+    """The same prompt, cases and icontains check as make_repo's, in promptfoo's format (JSON is YAML)."""
+    config = {
+        "prompts": [json.dumps([{"role": "system", "content": "Answer with the city only."},
+                                {"role": "user", "content": "What is the capital of {{ country }}?"}])],
+        "providers": [{"id": "openai:chat:fake-model",
+                       "config": {"apiBaseUrl": url, "apiKey": "x", "temperature": 0}}],
+        "tests": [{"vars": {"country": f"country {i}"},
+                   "assert": [{"type": "icontains", "value": f"country {i}"}]} for i in range(cases)],
+    }
+    path = root / "promptfooconfig.yaml"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def eval_action(root: Path, server: FakeServer) -> Timed:
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI")}
+    env.update(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="x")
+    return run_timed(["eval-action", "run", "--all", "--baseline", "none", "--no-cache"], root, env)
+
+
+def promptfoo(command: list[str], root: Path, concurrency: int) -> Timed:
+    env = {**os.environ, **QUIET_ENV, "PROMPTFOO_CONFIG_DIR": str(root / ".promptfoo")}
+    return run_timed([*command, "eval", "-c", "promptfooconfig.yaml", "--no-cache", "--no-progress-bar",
+                      "--no-table", "--no-write", "-j", str(concurrency), "-o", "out.json"], root, env)
+
+
+def row(name: str, runs: list[Timed], peaks: list[int], cases: int, ideal: float) -> str:
+    wall = median([r.wall_s for r in runs])
+    cpu = median([r.cpu_s for r in runs]) * 1000 / cases
+    return (f"{name:12} {wall:7.2f} {wall / ideal:10.3f} {cpu:11.2f} {median([r.rss_mb for r in runs]):7.0f}"
+            f" {max(peaks):13d}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--cases", type=int, default=200)
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--latency", type=float, default=0.2)
+    p.add_argument("--jitter", type=float, default=0.0)
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--promptfoo", default="promptfoo", help="command that starts promptfoo")
+    a = p.parse_args()
+    command = shlex.split(a.promptfoo)
+    have_promptfoo = shutil.which(command[0]) is not None
+    ideal = ideal_s(a.cases, a.concurrency, a.latency)
+    runs: dict[str, list[Timed]] = {"eval-action": [], "promptfoo": []}
+    peaks: dict[str, list[int]] = {"eval-action": [], "promptfoo": []}
+    with tempfile.TemporaryDirectory() as tmp, fake_server(a.latency, a.jitter) as server:
+        root = make_repo(Path(tmp) / "repo", a.cases, a.concurrency)
+        promptfoo_config(root, a.cases, server.url)
+        for _ in range(a.reps):
+            tools = [("eval-action", lambda: eval_action(root, server))]
+            if have_promptfoo:
+                tools.append(("promptfoo", lambda: promptfoo(command, root, a.concurrency)))
+            for name, fn in tools:
+                server.reset()
+                timed = fn()
+                served = server.stats()
+                if served["requests"] < a.cases:
+                    raise SystemExit(f"{name} sent {served['requests']} of {a.cases} requests:\n{timed.output[-2000:]}")
+                runs[name].append(timed)
+                peaks[name].append(int(served["max_in_flight"]))
+    print(f"N={a.cases} C={a.concurrency} L={a.latency * 1000:.0f} ms jitter={a.jitter * 1000:.0f} ms, "
+          f"ideal {ideal:.2f} s, {a.reps} alternating reps (medians)")
+    print(f"{'tool':12} {'wall s':>7} {'wall/ideal':>10} {'CPU ms/case':>11} {'RSS MB':>7} {'max in flight':>13}")
+    for name, timed in runs.items():
+        if timed:
+            print(row(name, timed, peaks[name], a.cases, ideal))
+    if runs["promptfoo"]:
+        ratio = median([r.wall_s for r in runs["eval-action"]]) / median([r.wall_s for r in runs["promptfoo"]])
+        print(f"eval-action/promptfoo wall: {ratio:.2f}")
+    else:
+        print(f"promptfoo: {a.promptfoo!r} not found; eval-action alone")
+
+
+if __name__ == "__main__":
+    main()

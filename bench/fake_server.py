@@ -1,0 +1,143 @@
+"""A fast loopback fake OpenAI-compatible server for benchmarks, meant to run in its own process.
+
+    python bench/fake_server.py --latency 0.2 --jitter 0.02 --fail-rate 0.05 --fail-status 429
+
+Prints `PORT <n>` on its first stdout line. Serves POST .../chat/completions and .../embeddings
+(HTTP/1.1 keep-alive), answers "echo: <last user message>" after `latency` (+ uniform jitter)
+seconds, and `GET /stats` returns {"requests", "in_flight", "max_in_flight", "failures",
+"connections"}; `POST /stats/reset` zeroes the counters. asyncio rather than threads: one event
+loop keeps up with hundreds of concurrent connections on two cores, where a thread per
+connection would compete with the client for the CPU and skew the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    failures: int = 0
+    connections: int = 0
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    latency: float
+    jitter: float
+    fail_rate: float
+    fail_status: int
+    retry_after: str | None
+
+
+def _answer(body: dict[str, Any], path: str) -> dict[str, Any]:
+    if path.endswith("/embeddings"):
+        texts = body.get("input", [])
+        texts = [texts] if isinstance(texts, str) else texts
+        return {"object": "list", "data": [{"index": i, "embedding": [1.0, 0.0]} for i in range(len(texts))]}
+    text = ""
+    for message in reversed(body.get("messages", [])):
+        if message.get("role") == "user":
+            text = str(message.get("content", ""))
+            break
+    out = "echo: " + text
+    return {"id": "chatcmpl-bench", "object": "chat.completion", "model": body.get("model"),
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": out}}],
+            "usage": {"prompt_tokens": len(text.split()), "completion_tokens": len(out.split()),
+                      "total_tokens": len(text.split()) + len(out.split())}}
+
+
+def _response(status: int, payload: dict[str, Any], extra: str = "") -> bytes:
+    data = json.dumps(payload).encode()
+    head = (f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            f"{extra}\r\n")
+    return head.encode() + data
+
+
+class Server:
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.stats = Stats()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.stats.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                method, path, headers = _parse_head(head)
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                writer.write(await self._route(method, path, body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def _route(self, method: str, path: str, body: bytes) -> bytes:
+        if path == "/stats" and method == "GET":
+            return _response(200, self.stats.__dict__)
+        if path == "/stats/reset":
+            self.stats = Stats(connections=self.stats.connections)
+            return _response(200, {})
+        stats = self.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            b = self.behaviour
+            await asyncio.sleep(b.latency + (random.uniform(0, b.jitter) if b.jitter else 0.0))
+            if b.fail_rate and random.random() < b.fail_rate:
+                stats.failures += 1
+                extra = f"Retry-After: {b.retry_after}\r\n" if b.retry_after is not None else ""
+                return _response(b.fail_status, {"error": {"message": "injected"}}, extra)
+            return _response(200, _answer(json.loads(body or b"{}"), path))
+        finally:
+            stats.in_flight -= 1
+
+
+def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    return method, path, headers
+
+
+async def serve(behaviour: Behaviour, port: int) -> None:
+    server = Server(behaviour)
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", port, backlog=1024)
+    print(f"PORT {listener.sockets[0].getsockname()[1]}", flush=True)
+    async with listener:
+        await listener.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--latency", type=float, default=0.2, help="seconds per answer")
+    p.add_argument("--jitter", type=float, default=0.0, help="extra uniform [0, jitter] seconds")
+    p.add_argument("--fail-rate", type=float, default=0.0, help="fraction of requests that fail")
+    p.add_argument("--fail-status", type=int, default=429)
+    p.add_argument("--retry-after", default=None, help="Retry-After header on failures")
+    a = p.parse_args(argv)
+    behaviour = Behaviour(a.latency, a.jitter, a.fail_rate, a.fail_status, a.retry_after)
+    try:
+        asyncio.run(serve(behaviour, a.port))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Time `eval-action run` end to end when a change touches no prompt (run by hand, not in CI).
+
+Builds a git repository of 50,000 files: 5,000 real prompt files sharing 200 JSONL datasets,
+the rest source files. Commits, changes 20 source files on a branch, then times the whole
+`eval-action run --base main --dry-run` and the no-change `eval-action run --base main`; then
+changes 20 shared datasets and times the `--dry-run` that has to load every prompt.
+
+    python bench/no_change_bench.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FILES, PROMPTS, DATASETS, CHANGED = 50_000, 5_000, 200, 20
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+PROMPT = """name: p{i}
+provider: default
+messages:
+  - {{role: user, content: "{{{{ q }}}}"}}
+evals:
+  dataset: ../data/d{d}.jsonl
+  scorers:
+    - {{type: contains, value: "{{{{ expected }}}}"}}
+"""
+
+
+def build(root: Path) -> None:
+    (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: m, base_url: "
+                                           "'http://127.0.0.1:9/v1', api_key_env: NONE}\n")
+    for d in range(DATASETS):
+        path = root / f"prompts/data/d{d}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps({"vars": {"q": f"q{d}-{k}"}, "expected": "x"}) + "\n" for k in range(5)))
+    for i in range(PROMPTS):
+        path = root / f"prompts/team{i % 50}/p{i}.prompt.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(PROMPT.format(i=i, d=i % DATASETS))
+    for i in range(FILES - PROMPTS - DATASETS):
+        path = root / f"src/mod{i % 100}/f{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"X = {i}\n")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run([*GIT, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(root), "commit", "-qm", "base"], check=True)
+    subprocess.run([*GIT, "-C", str(root), "checkout", "-qb", "feature"], check=True)
+    for i in range(CHANGED):
+        (root / f"src/mod{i}/f{i}.py").write_text("X = 'changed'\n")
+    subprocess.run([*GIT, "-C", str(root), "commit", "-qam", "unrelated change"], check=True)
+
+
+def timed(root: Path, *args: str, runs: int = 3) -> float:
+    exe = str(Path(sys.executable).parent / "eval-action")
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([exe, "run", "--base", "main", *args], cwd=root, check=True, capture_output=True,
+                       env={**os.environ, "CI": "true"})
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        start = time.perf_counter()
+        build(root)
+        print(f"built {FILES} files, {PROMPTS} prompts in {time.perf_counter() - start:.1f} s")
+        print(f"no-change `eval-action run --base main`: {timed(root):.2f} s (median of 3, whole process)")
+        print(f"`eval-action run --base main --dry-run`:   {timed(root, '--dry-run'):.2f} s")
+        for k in range(CHANGED):
+            with open(root / f"prompts/data/d{k}.jsonl", "a") as f:
+                f.write(json.dumps({"vars": {"q": "new"}, "expected": "x"}) + "\n")
+        subprocess.run([*GIT, "-C", str(root), "commit", "-qam", "20 datasets"], check=True)
+        print(f"`--dry-run` after 20 dataset changes (selects 500 of 5,000 prompts, loads all): "
+              f"{timed(root, '--dry-run'):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
