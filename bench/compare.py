@@ -5,8 +5,8 @@
 
 Each repetition runs eval-action (`run --all --baseline none --no-cache`) then promptfoo
 (`eval --no-cache -j C`) against one fake server process; prints medians of wall time, wall/ideal,
-CPU per case, peak RSS, the peak number of requests the server saw in flight, and the ratio
-eval-action/promptfoo. promptfoo is skipped when it cannot be started.
+CPU per case, peak RSS, the peak number of requests the server saw in flight, the time from
+start to the first request, and the ratio eval-action/promptfoo. promptfoo is skipped when it cannot be started.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,11 +55,11 @@ def promptfoo(command: list[str], root: Path, concurrency: int) -> Timed:
                       "--no-table", "--no-write", "-j", str(concurrency), "-o", "out.json"], root, env)
 
 
-def row(name: str, runs: list[Timed], peaks: list[int], cases: int, ideal: float) -> str:
+def row(name: str, runs: list[Timed], peaks: list[int], first_s: float, cases: int, ideal: float) -> str:
     wall = median([r.wall_s for r in runs])
     cpu = median([r.cpu_s for r in runs]) * 1000 / cases
     return (f"{name:12} {wall:7.2f} {wall / ideal:10.3f} {cpu:11.2f} {median([r.rss_mb for r in runs]):7.0f}"
-            f" {max(peaks):13d}")
+            f" {max(peaks):13d} {first_s:15.2f}")
 
 
 def main() -> None:
@@ -75,11 +76,12 @@ def main() -> None:
     ideal = ideal_s(a.cases, a.concurrency, a.latency)
     runs: dict[str, list[Timed]] = {"eval-action": [], "promptfoo": []}
     peaks: dict[str, list[int]] = {"eval-action": [], "promptfoo": []}
+    firsts: dict[str, list[float]] = {"eval-action": [], "promptfoo": []}
     with tempfile.TemporaryDirectory() as tmp, fake_server(a.latency, a.jitter) as server:
         root = make_repo(Path(tmp) / "repo", a.cases, a.concurrency)
         promptfoo_config(root, a.cases, server.url)
         for _ in range(a.reps):
-            tools = [("eval-action", lambda: eval_action(root, server))]
+            tools: list[tuple[str, Callable[[], Timed]]] = [("eval-action", lambda: eval_action(root, server))]
             if have_promptfoo:
                 tools.append(("promptfoo", lambda: promptfoo(command, root, a.concurrency)))
             for name, fn in tools:
@@ -90,12 +92,14 @@ def main() -> None:
                     raise SystemExit(f"{name} sent {served['requests']} of {a.cases} requests:\n{timed.output[-2000:]}")
                 runs[name].append(timed)
                 peaks[name].append(int(served["max_in_flight"]))
+                firsts[name].append(served["first_at"] - timed.started_at)
     print(f"N={a.cases} C={a.concurrency} L={a.latency * 1000:.0f} ms jitter={a.jitter * 1000:.0f} ms, "
           f"ideal {ideal:.2f} s, {a.reps} alternating reps (medians)")
-    print(f"{'tool':12} {'wall s':>7} {'wall/ideal':>10} {'CPU ms/case':>11} {'RSS MB':>7} {'max in flight':>13}")
-    for name, timed in runs.items():
-        if timed:
-            print(row(name, timed, peaks[name], a.cases, ideal))
+    print(f"{'tool':12} {'wall s':>7} {'wall/ideal':>10} {'CPU ms/case':>11} {'RSS MB':>7} {'max in flight':>13}"
+          f" {'first request s':>15}")
+    for name, done in runs.items():
+        if done:
+            print(row(name, done, peaks[name], median(firsts[name]), a.cases, ideal))
     if runs["promptfoo"]:
         ratio = median([r.wall_s for r in runs["eval-action"]]) / median([r.wall_s for r in runs["promptfoo"]])
         print(f"eval-action/promptfoo wall: {ratio:.2f}")

@@ -5,7 +5,7 @@
 Prints `PORT <n>` on its first stdout line. Serves POST .../chat/completions and .../embeddings
 (HTTP/1.1 keep-alive), answers "echo: <last user message>" after `latency` (+ uniform jitter)
 seconds, and `GET /stats` returns {"requests", "in_flight", "max_in_flight", "failures",
-"connections"}; `POST /stats/reset` zeroes the counters. asyncio rather than threads: one event
+"connections", "first_at"}; `POST /stats/reset` zeroes the counters. asyncio rather than threads: one event
 loop keeps up with hundreds of concurrent connections on two cores, where a thread per
 connection would compete with the client for the CPU and skew the numbers.
 """
@@ -17,6 +17,7 @@ import asyncio
 import json
 import random
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ class Stats:
     max_in_flight: int = 0
     failures: int = 0
     connections: int = 0
+    first_at: float | None = None  # wall-clock time of the first request since the last reset
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Server:
             self.stats = Stats(connections=self.stats.connections)
             return _response(200, {})
         stats = self.stats
+        if stats.first_at is None:
+            stats.first_at = time.time()
         stats.requests += 1
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)

@@ -83,6 +83,7 @@ def make_repo(root: Path, cases: int, concurrency: int) -> Path:
 
 @dataclass(frozen=True)
 class Timed:
+    started_at: float  # wall-clock time the child was started
     wall_s: float
     cpu_s: float  # user + system of the child
     rss_mb: float  # the child's peak resident set
@@ -93,14 +94,14 @@ class Timed:
 def run_timed(args: list[str], cwd: Path, env: dict[str, str]) -> Timed:
     """Run a child and measure it; wait4 gives exactly this child's CPU and peak RSS."""
     with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
+        started_at, start = time.time(), time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         text = out.read().decode(errors="replace")
-    return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, text)
+    return Timed(started_at, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, text)
 
 
 def median(values: list[float]) -> float:

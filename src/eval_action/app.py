@@ -5,6 +5,7 @@ Receives its collaborators (settings, platform, environment) so tests can pass r
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import sys
@@ -31,16 +32,32 @@ def log_stderr(line: str) -> None:
 class Interrupted(KeyboardInterrupt):
     """SIGTERM (a cancelled CI job) arrived: what finished is still reported.
 
-    The handler raises it wherever the main thread is: inside user code, an `except Exception`
-    that turns failures into errored cases, or an asyncio callback. Only KeyboardInterrupt is
-    re-raised by all of those (asyncio logs and drops any other exception from a callback).
+    A KeyboardInterrupt, so no `except Exception` (user code, a target turning failures into
+    errored cases) can swallow it.
     """
 
 
 @contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into Interrupted, also while an asyncio loop runs.
+
+    Raising from the handler inside a running loop is unsafe: an exception raised in a callback
+    is logged and dropped, and one raised in a task skips the loop's orderly shutdown. So, like
+    asyncio.Runner does for Ctrl-C, the handler cancels the loop's tasks instead, and the
+    CancelledError that ends the loop becomes Interrupted here.
+    """
+    received = False
+
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted()
+        nonlocal received
+        received = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise Interrupted() from None
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.call_soon_threadsafe(lambda: None)  # wake a select() waiting on a long timeout
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)
@@ -49,6 +66,10 @@ def sigterm_raises() -> Iterator[None]:
         return
     try:
         yield
+    except asyncio.CancelledError:
+        if received:
+            raise Interrupted() from None
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -10,9 +10,10 @@ from typing import Any
 
 from eval_action import app, merge, validation
 from eval_action.models import RunReport
-from eval_action.outputs import write_all
+from eval_action.outputs import redact, write_all
 from eval_action.platforms.base import CIContext, Level, Platform
 from eval_action.platforms.inputs import ActionInputs, parse_inputs
+from eval_action.redaction import secret_values
 from eval_action.report.markdown import render_comment, render_summary
 from eval_action.report.text import render_text
 from eval_action.settings import Settings, parse_shard
@@ -58,11 +59,12 @@ def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: boo
     outcome = app.run(settings, dict(env), _log, interactive)
     if outcome.report is None:
         return 0
-    body = render_comment(outcome.report, key="local", run_id=None, full_report_hint=None)
-    written = write_all(outcome.report, settings.output_dir, body)
-    print(render_text(outcome.report))
+    report = redact(outcome.report, secret_values(env))
+    body = render_comment(report, key="local", run_id=None, full_report_hint=None)
+    written = write_all(report, settings.output_dir, body)
+    print(render_text(report))
     _log(f"wrote {written.results}, {written.report}, {written.junit}")
-    return app.exit_code(outcome.report, outcome.interrupted)
+    return app.exit_code(report, outcome.interrupted)
 
 
 # ---------------------------------------------------------------- ci
@@ -111,6 +113,7 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     platform = detect(dict(env), Path.cwd(), _overrides(args))
     inputs = platform.inputs()
     ctx = platform.context()
+    secrets = secret_values(env, [inputs.token.get_secret_value()] if inputs.token else [])
     protect_secrets(platform, env, inputs)
     if inputs.working_directory:
         os.chdir(inputs.working_directory)
@@ -119,7 +122,7 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
                       changed_files=lambda: platform.changed_files(ctx))
     if outcome.report is None:
         return 0
-    report = outcome.report.model_copy(update={"run_url": ctx.run_url})
+    report = redact(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})
     publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None)
     return app.exit_code(report, outcome.interrupted)
 

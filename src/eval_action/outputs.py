@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eval_action.models import RunReport
+from eval_action.redaction import redact_text
 from eval_action.report.jsonout import write_results
 from eval_action.report.junit import write_junit
 
@@ -26,3 +28,24 @@ def write_all(report: RunReport, output_dir: Path, body: str) -> Written:
     written.report.write_text(body, encoding="utf-8")
     write_junit(report, written.junit)
     return written
+
+
+def redact(report: RunReport, secrets: list[str]) -> RunReport:
+    """The report with every secret value blanked out.
+
+    A model or the user's agent may echo a key it was given (prompt injection in a dataset makes
+    this an attack, not an accident): nothing we write or post may carry it.
+    """
+    data = report.model_dump(mode="json")
+    scrubbed = _scrub(data, secrets)
+    return report if scrubbed == data else RunReport.model_validate(scrubbed)
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    return value

@@ -48,7 +48,7 @@ class Limiter:
             if waiter.done() and not waiter.cancelled():
                 self.in_flight -= 1  # handed a slot just as we were cancelled: pass it on
                 self._wake()
-            else:
+            elif waiter in self._waiters:  # _wake may have dropped it already (it skips done waiters)
                 self._waiters.remove(waiter)
             raise
 

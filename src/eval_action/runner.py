@@ -18,6 +18,7 @@ from eval_action.cache import ResponseCache
 from eval_action.errors import TargetError
 from eval_action.models import Case, CaseResult, Config, Message, PromptSpec, Score
 from eval_action.ratelimit import Limiter
+from eval_action.redaction import secret_values
 from eval_action.scorers.base import ScoreContext
 from eval_action.scorers.registry import score_case
 from eval_action.targets.base import Target, TargetRequest, TargetResponse
@@ -79,7 +80,7 @@ async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, st
     limiter = Limiter(opts.concurrency, opts.max_rps)
     cache = ResponseCache(opts.cache_dir, enabled=opts.use_cache)
     try:
-        return await _run_all(jobs, opts, env, on_case, limiter, Caller(limiter, cache))
+        return await _run_all(jobs, opts, env, on_case, limiter, Caller(limiter, cache, tuple(secret_values(env))))
     finally:
         await cache.aclose()
 

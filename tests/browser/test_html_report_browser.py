@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from html_samples import mixed_report
 
 from eval_action.report.html import write_html
-from html_samples import mixed_report
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402

@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 Key = tuple[str, str, int]
+# who posts through the token: GitHub's job token is the Actions bot, GitLab's a project bot user
+BOTS = {"gh": "github-actions[bot]", "gl": "project_42_bot_eval"}
 Reply = tuple[int, Any, dict[str, str]]
 
 
@@ -86,13 +88,13 @@ class FakeForge:
         for _ in range(n):
             self.state.faults.append(Fault(status, body or {"message": "injected"}, headers or {}))
 
-    def seed(self, key: Key, bodies: list[str]) -> list[int]:
-        """Pre-existing comments (oldest first); returns their ids."""
+    def seed(self, key: Key, bodies: list[str], author: str | None = None) -> list[int]:
+        """Pre-existing comments (oldest first), by our bot unless `author` names someone; their ids."""
         with self.state.lock:
             items = self.state.comments.setdefault(key, [])
             for body in bodies:
                 self.state.next_id += 1
-                items.append({"id": self.state.next_id, "body": body})
+                items.append({"id": self.state.next_id, "body": body, "author": author or BOTS[key[0]]})
             return [c["id"] for c in items[-len(bodies) :]] if bodies else []
 
     def writes(self) -> list[tuple[str, str, int]]:
@@ -191,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             if len(b.get("body", "")) > 65_536:
                 return 422, {"message": "Validation Failed", "errors": [{"message": "Body is too long"}]}, {}
             st.next_id += 1
-            items.append({"id": st.next_id, "body": b.get("body", "")})
+            items.append({"id": st.next_id, "body": b.get("body", ""), "author": BOTS["gh"]})
             return 201, self.gh_comment_json(key, items[-1]), {}
 
     def gh_comment(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
@@ -213,7 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
             "body": c["body"],
             "url": f"{self.base}/repos/{key[1]}/issues/comments/{c['id']}",
             "html_url": f"https://github.test/{key[1]}/pull/{key[2]}#issuecomment-{c['id']}",
-            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "user": {"login": c["author"], "id": 41898282 if c["author"] == BOTS["gh"] else 5,
+                     "type": "Bot" if c["author"].endswith("[bot]") else "User"},
         }
 
     def gh_files(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
@@ -231,23 +234,36 @@ class _Handler(BaseHTTPRequestHandler):
         with st.lock:
             items = st.comments.setdefault(key, [])
             if method == "GET" and m[3] is None:
-                return self.page([{**n, "system": False} for n in items], q, 20)
+                return self.page([self.gl_note_json(n) for n in items], q, 20)
             if method == "POST" and m[3] is None:
                 st.next_id += 1
-                items.append({"id": st.next_id, "body": b.get("body", "")})
-                return 201, {**items[-1], "system": False}, {}
+                items.append({"id": st.next_id, "body": b.get("body", ""), "author": BOTS["gl"]})
+                return 201, self.gl_note_json(items[-1]), {}
             for n in items:
                 if m[3] is not None and n["id"] == int(m[3]):
                     if method == "PUT":
                         n["body"] = b.get("body", n["body"])
-                    return 200, {**n, "system": False}, {}
+                    return 200, self.gl_note_json(n), {}
         return 404, {"message": "404 Not found"}, {}
+
+    @staticmethod
+    def gl_note_json(n: dict[str, Any]) -> dict[str, Any]:
+        return {"id": n["id"], "body": n["body"], "system": False, "author": {"username": n["author"]}}
+
+    def gl_user(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
+        return 200, {"id": 77, "username": BOTS["gl"], "bot": True}, {}
+
+    def gh_user(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
+        # an installation token (GITHUB_TOKEN) may not read /user
+        return 403, {"message": "Resource not accessible by integration"}, {}
 
     def gl_diffs(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
         return self.page(st.files.get(("gl", m[1], int(m[2])), []), q, 20)
 
 
 _ROUTES = [
+    (r"/user", _Handler.gh_user),
+    (r"/api/v4/user", _Handler.gl_user),
     (r"/repos/([^/]+)/([^/]+)", _Handler.gh_repo),
     (r"/repos/([^/]+)/([^/]+)/(pulls|issues)/(\d+)", _Handler.gh_issue),
     (r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", _Handler.gh_comments),

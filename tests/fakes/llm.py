@@ -7,6 +7,7 @@
         llm.inject("malformed")      # or "empty_choices", "close", "hang"
         llm.requests                 # every request received: FakeRequest(path, body, headers)
         llm.max_in_flight
+        llm.connections              # TCP connections accepted (keep-alive reuses them)
 
 Faults are consumed one per request, in the order queued. The default answer is
 deterministic: "echo: " + the last user message.
@@ -78,6 +79,7 @@ class FakeLLM:
         self.embedder: Embedder = letter_vector
         self.requests: list[FakeRequest] = []
         self.max_in_flight = 0
+        self.connections = 0  # TCP connections accepted: keep-alive shows as fewer than requests
         self._in_flight = 0
         self._faults: deque[_Fault] = deque()
         self._lock = threading.Lock()
@@ -152,6 +154,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake.connections += 1
 
     def do_POST(self) -> None:
         fake = self.server.fake

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness_ci import OPENAI_KEY, Outcome, assert_accounted, cases_prompt, config, make_repo, results, run_cli
 
 from fakes.llm import FakeLLM
-from harness_ci import OPENAI_KEY, Outcome, assert_accounted, cases_prompt, config, make_repo, results, run_cli
 
 N = 4
 
@@ -96,7 +96,7 @@ def test_connection_refused_errors_every_case_and_says_so(monkeypatch: pytest.Mo
     out, data = run_all(monkeypatch, capsys, tmp_path, f"http://127.0.0.1:{closed_port()}",
                         defaults="{timeout_s: 2, retries: 1, concurrency: 4}")
     assert data["status"] == "error" and data["totals"]["errored"] == N
-    assert set(errors(data)) == {"connection failed: ConnectError after 2 attempts"}
+    assert set(errors(data)) == {"connection failed: could not connect after 2 attempts"}
     assert out.code == 3
     assert "errored" in (tmp_path / "repo/eval-results/report.md").read_text()
 
@@ -112,10 +112,10 @@ def test_one_bad_answer_is_retried_away(monkeypatch: pytest.MonkeyPatch, capsys:
 
 
 @pytest.mark.parametrize(("kind", "error"), [
-    ("close", "connection failed: RemoteProtocolError after 3 attempts"),  # reset mid-body, truncated
-    ("malformed", "malformed response body after 3 attempts"),
-    ("empty_choices", "malformed response body after 3 attempts"),
-    ("hang", "timed out after 0.5s after 3 attempts"),
+    ("close", "connection failed: closed mid-answer after 3 attempts"),  # reset mid-body, truncated
+    ("malformed", "malformed response body"),
+    ("empty_choices", "malformed response body"),
+    ("hang", "timed out after 0.5s"),
 ])
 def test_a_persistent_bad_answer_errors_that_case(monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -123,7 +123,8 @@ def test_a_persistent_bad_answer_errors_that_case(monkeypatch: pytest.MonkeyPatc
     fake_llm.inject(kind, 3)
     _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url,
                       defaults="{timeout_s: 0.5, retries: 2, concurrency: 1}")
-    assert errors(data) == [error]
+    [got] = errors(data)
+    assert got.startswith(error) and got.endswith("after 3 attempts"), got
     assert data["totals"]["passed"] == N - 1
 
 

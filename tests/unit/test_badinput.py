@@ -21,7 +21,7 @@ CORPUS = Path(__file__).parent.parent / "badinput"
 BAD = [
     ("malformed.prompt.yaml", "invalid YAML", "malformed.prompt.yaml:4"),
     ("alias-bomb.prompt.yaml", "aliases expand to over", "alias-bomb.prompt.yaml:"),
-    ("recursive-anchor.prompt.yaml", "refers to its own anchor", "recursive-anchor.prompt.yaml:2"),  # the anchor that contains itself
+    ("recursive-anchor.prompt.yaml", "refers to its own anchor", "recursive-anchor.prompt.yaml:2"),  # the anchor
     ("binary.prompt.yaml", "binary file", "binary.prompt.yaml"),
     ("latin1.prompt.yaml", "not valid UTF-8 (byte 0xe9)", "latin1.prompt.yaml:1"),
     ("duplicate-keys.prompt.yaml", "duplicate key `name`", "duplicate-keys.prompt.yaml:4"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import threading
@@ -171,3 +172,16 @@ def test_similar_embeds_through_the_grader_with_cache(fake_llm: FakeLLM, tmp_pat
     assert len(embeds) == 2 and embeds[0].body["model"] == "text-embedding-3-small"
     run(jobs, options(tmp_path))
     assert len(fake_llm.requests) == 4  # answers and embeddings both cached
+
+
+def test_a_run_leaves_the_gc_threshold_as_it_found_it(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    run([job(fake_llm, tmp_path)], options(tmp_path))
+    assert gc.get_threshold() == before
+
+
+def test_cached_answers_are_on_disk_when_the_run_returns(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    run([job(fake_llm, tmp_path, cases=5)], options(tmp_path))
+    entries = list((tmp_path / "cache").rglob("*.json"))
+    assert len(entries) == 5
+    assert {json.loads(p.read_text())["output"] for p in entries} == {f"echo: say w{i}" for i in range(5)}

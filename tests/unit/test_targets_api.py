@@ -154,3 +154,20 @@ def test_short_message_redacts_secrets_and_flattens() -> None:
     text = '{"error": {"message": "Incorrect API key provided: ' + KEY + '\\nsee docs"}}'
     assert short_message(text, [KEY]) == "Incorrect API key provided: *** see docs"
     assert len(short_message("x" * 5000)) == 200
+
+
+def test_connections_are_kept_alive_and_shared(fake_llm: FakeLLM) -> None:
+    async def go(http: HttpPool) -> None:
+        target = openai(fake_llm, http)
+        for _ in range(5):  # one after another: one connection
+            await target.complete(REQUEST)
+        await asyncio.gather(*(target.complete(REQUEST) for _ in range(8)))  # 8 at once: at most 8
+    run(go)
+    assert len(fake_llm.requests) == 13
+    assert fake_llm.connections <= 8
+
+
+def test_the_pool_opens_no_session_until_used() -> None:
+    pool = HttpPool(4)
+    asyncio.run(pool.aclose())  # made and closed outside any request: nothing to clean up
+    assert pool._session is None

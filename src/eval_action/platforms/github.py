@@ -87,8 +87,9 @@ class GitHubPlatform:
 
         try:
             issue = self._repo().get_issue(ctx.change_request)
-            posted = (Posted(id=c.id, body=c.body or "") for c in issue.get_comments())
-            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id)
+            posted = (Posted(id=c.id, body=c.body or "", author=c.user.login if c.user else "",
+                             bot=bool(c.user) and c.user.type == "Bot") for c in issue.get_comments())
+            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id, self._login)
             if plan.action == "stale":
                 return PublishOutcome(message="comment left alone: a newer run already updated it")
             if plan.action == "create" and not create:
@@ -103,6 +104,18 @@ class GitHubPlatform:
             return PublishOutcome(message=f"no comment: {_explain(exc.status)}; {_FALLBACK}")
         except requests.RequestException as exc:
             return PublishOutcome(message=f"no comment: {_explain_network(exc)}; {_FALLBACK}")
+        except (TypeError, KeyError, AttributeError, ValueError):  # PyGithub on a body of the wrong shape
+            return PublishOutcome(message=f"no comment: GitHub answered with something unexpected; {_FALLBACK}")
+
+    def _login(self) -> str | None:
+        """The token's own user (a personal access token); None for app tokens, which may not ask."""
+        import requests
+        from github import GithubException
+
+        try:
+            return str(self._repo().requester.requestJsonAndCheck("GET", "/user")[1]["login"])
+        except (GithubException, requests.RequestException, KeyError):  # then trust bot authors only
+            return None
 
     def _why_no_comment(self, ctx: CIContext) -> str:
         if ctx.change_request is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -97,6 +98,16 @@ class GitLabPlatform:
         project = client.projects.get(self._project_id(), lazy=True)
         return project.mergerequests.get(iid, lazy=True)
 
+    @staticmethod
+    def _login(mr: ProjectMergeRequest) -> str | None:
+        """The token's own user: notes by it are ours even when it is a person's token."""
+        try:
+            mr.manager.gitlab.auth()
+            user = mr.manager.gitlab.user
+            return str(user.username) if user is not None else None
+        except (gitlab.GitlabError, requests.RequestException):  # then trust project/group bots only
+            return None
+
     def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
         reason = self._why_no_note(ctx)
         if reason or ctx.change_request is None:
@@ -104,8 +115,9 @@ class GitLabPlatform:
         try:
             mr = self._merge_request(ctx.change_request)
             notes = mr.notes.list(iterator=True)
-            posted = (Posted(id=n.id, body=n.body or "") for n in notes if not getattr(n, "system", False))
-            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id)
+            posted = (Posted(id=n.id, body=n.body or "", author=_username(n), bot=bool(_BOT_USER.match(_username(n))))
+                      for n in notes if not getattr(n, "system", False))
+            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id, lambda: self._login(mr))
             if plan.action == "stale":
                 return PublishOutcome(message="MR note left alone: a newer pipeline already updated it")
             if plan.action == "create" and not create:
@@ -178,3 +190,12 @@ def _explain(status: int | None) -> str:
     if status in (403, 404):
         return f"the token can't write MR notes (HTTP {status}); it needs the `api` scope and Reporter role"
     return f"GitLab API error (HTTP {status}) after retries"
+
+
+# project and group access tokens post as these bot users; a person cannot take such a name
+_BOT_USER = re.compile(r"^(project|group)_\d+_bot")
+
+
+def _username(note: object) -> str:
+    author = getattr(note, "author", None) or {}
+    return str(author.get("username", "")) if isinstance(author, dict) else ""

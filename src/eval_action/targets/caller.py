@@ -9,6 +9,7 @@ from typing import Any
 
 from eval_action.cache import ResponseCache, cache_key
 from eval_action.ratelimit import Limiter
+from eval_action.redaction import redact_text
 from eval_action.targets.base import Target, TargetRequest, TargetResponse
 from eval_action.targets.openai import OpenAITarget
 
@@ -17,6 +18,7 @@ from eval_action.targets.openai import OpenAITarget
 class Caller:
     limiter: Limiter
     cache: ResponseCache
+    secrets: tuple[str, ...] = ()  # redacted from answers before they are cached or scored
     # Identical cacheable requests in flight at once (graders judging equal outputs) share one call.
     _pending: dict[str, asyncio.Future[TargetResponse]] = field(default_factory=dict)
 
@@ -60,7 +62,8 @@ class Caller:
             start = time.perf_counter()
             response = await target.complete(request)
             self.limiter.succeeded()
-        response = response.model_copy(update={"latency_ms": (time.perf_counter() - start) * 1000})
+        response = response.model_copy(update={"latency_ms": (time.perf_counter() - start) * 1000,
+                                                "output": redact_text(response.output, self.secrets)})
         if key is not None:
             self.cache.store(key, {"output": response.output, "input_tokens": response.input_tokens,
                                          "output_tokens": response.output_tokens})

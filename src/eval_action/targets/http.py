@@ -13,11 +13,12 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eval_action.errors import TargetError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 T = TypeVar("T")
 
@@ -51,9 +52,12 @@ class HttpPool:
         self._on_throttle = on_throttle
 
     def _client(self) -> aiohttp.ClientSession:
+        import aiohttp  # ~0.1 s at import: paid only by runs that call a model API
+
         if self._session is None:  # aiohttp wants its session made inside the running loop
             connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+            # trust_env: HTTP(S)_PROXY / NO_PROXY apply, as users behind a corporate proxy expect
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
         return self._session
 
     async def aclose(self) -> None:
@@ -89,6 +93,8 @@ class HttpPool:
 
     async def _attempt(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float,
                        parse: Callable[[Any], T], secrets: Sequence[str]) -> T:
+        import aiohttp
+
         timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, _CONNECT_TIMEOUT_S))
         try:
             async with self._client().post(url, data=body, headers=headers, timeout=timeout) as response:
@@ -98,6 +104,8 @@ class HttpPool:
             raise _Retryable(f"timed out after {timeout_s:g}s") from None
         except aiohttp.ClientConnectorError:
             raise _Retryable("connection failed: could not connect") from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError):
+            raise _Retryable("connection failed: closed mid-answer") from None
         except aiohttp.ClientError as e:  # reset, closed mid-answer, bad framing
             raise _Retryable(f"connection failed: {type(e).__name__}") from None
         if status == 429 or status >= 500:

@@ -1,0 +1,35 @@
+"""Which values are secrets, and text with them blanked out.
+
+A model or the user's agent may echo a key it was given (prompt injection in a dataset makes this
+an attack, not an accident): answers are redacted before they are cached, and reports before they
+are written or posted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+# Variables whose values are credentials; a value this short could be a common word, so it is left alone.
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+_MIN_SECRET_CHARS = 8
+_INPUT_PREFIXES = ("INPUT_", "EVAL_ACTION_")
+REDACTED = "[redacted]"
+
+
+def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
+    """Values of credential-like variables (API keys, CI tokens), longest first.
+
+    The tool's own inputs are skipped (`comment-key`, `token-variable` name things, not secrets):
+    the token input arrives through `extra`.
+    """
+    found = {v for k, v in env.items() if _SECRET_NAME.search(k) and not k.startswith(_INPUT_PREFIXES)}
+    found |= set(extra)
+    return sorted((v for v in found if len(v.strip()) >= _MIN_SECRET_CHARS), key=len, reverse=True)
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
