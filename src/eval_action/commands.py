@@ -22,7 +22,6 @@ from eval_action.settings import Settings, parse_shard
 CI_TOKENS = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_TOKEN", "CI_JOB_TOKEN",
              "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL",
              "CI_REGISTRY_PASSWORD", "CI_DEPLOY_PASSWORD", "CI_JOB_JWT", "CI_JOB_JWT_V2", "GITLAB_TOKEN")
-FULL_REPORT_HINT = "the job summary and the eval-results artifact (report.md, results.json, junit.xml)"
 
 
 def _log(line: str) -> None:
@@ -63,7 +62,7 @@ def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: boo
     body = render_comment(report, key="local", run_id=None, full_report_hint=None)
     written = write_all(report, settings.output_dir, body)
     print(render_text(report))
-    _log(f"wrote {written.results}, {written.report}, {written.junit}")
+    _log(f"wrote {written.results}, {written.report}, {written.junit}, {written.html}")
     return app.exit_code(report, outcome.interrupted)
 
 
@@ -131,8 +130,8 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
             commenting: bool) -> None:
     """Files first (never lost), then the comment, the summary, outputs and annotations."""
     key = inputs.comment_key or ctx.comment_key
-    body = render_comment(report, key=key, run_id=ctx.run_id, limit=platform.comment_limit,
-                          full_report_hint=FULL_REPORT_HINT)
+    hint = f"{output_dir.as_posix()}/report.html in this job's artifacts"
+    body = render_comment(report, key=key, run_id=ctx.run_id, limit=platform.comment_limit, full_report_hint=hint)
     written = write_all(report, output_dir, body)
     _log(f"{report.status}: {report.totals.passed}/{report.totals.cases} cases passed; wrote {output_dir}/")
     comment_url = None
@@ -144,7 +143,7 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
         comment_url = outcome.comment_url
         if outcome.message:
             _log(outcome.message)
-    platform.write_summary(render_summary(report))
+    platform.write_summary(render_summary(report, full_report_hint=hint))
     platform.set_outputs(_outputs(report, written.results, written.junit, written.report, comment_url))
     level: Level = "error" if report.mode == "blocking" else "warning"
     for p in report.prompts:

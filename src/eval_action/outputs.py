@@ -8,6 +8,7 @@ from typing import Any
 
 from eval_action.models import RunReport
 from eval_action.redaction import redact_text
+from eval_action.report.html import write_html
 from eval_action.report.jsonout import write_results
 from eval_action.report.junit import write_junit
 
@@ -17,16 +18,18 @@ class Written:
     results: Path
     report: Path
     junit: Path
+    html: Path
 
 
 def write_all(report: RunReport, output_dir: Path, body: str) -> Written:
     """`body` is the comment as posted (report.md is exactly what reviewers see)."""
     output_dir.mkdir(parents=True, exist_ok=True)
     written = Written(results=output_dir / "results.json", report=output_dir / "report.md",
-                      junit=output_dir / "junit.xml")
+                      junit=output_dir / "junit.xml", html=output_dir / "report.html")
     write_results(report, written.results)
     written.report.write_text(body, encoding="utf-8")
     write_junit(report, written.junit)
+    write_html(report, written.html)
     return written
 
 

@@ -15,8 +15,8 @@ _HOW = "pass a results.json written by `eval-action run`"
 
 
 def write_results(report: RunReport, path: Path) -> None:
-    text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    atomic_write(path, text.encode())
+    # pydantic's own serialiser: the stdlib encoder with `indent` is pure Python, ~10x slower
+    atomic_write(path, report.model_dump_json(indent=2).encode() + b"\n")
 
 
 def read_results(path: Path) -> RunReport:

@@ -56,14 +56,14 @@ def render_comment(
     return marker + _render(report, budget, full_report_hint)
 
 
-def render_summary(report: RunReport, *, limit: int = 1_000_000) -> str:
-    return _render(report, _Budget(limit, SUMMARY_MAX_BYTES), "results.json")
+def render_summary(report: RunReport, *, limit: int = 1_000_000, full_report_hint: str = "report.html") -> str:
+    return _render(report, _Budget(limit, SUMMARY_MAX_BYTES), full_report_hint)
 
 
 def _render(report: RunReport, budget: _Budget, hint: str | None) -> str:
     top = sections.headline(report) + "\n" + sections.banners(report)
     for cap in (sections.MAX_NOTES, 5, 0):
-        tail = sections.notes(report, cap) + sections.footer(report) + "\n"
+        tail = sections.notes(report, cap) + sections.footer(report, hint) + "\n"
         if budget.take(top + tail):
             break
     budget.chars -= _NOTICE_ROOM

@@ -90,7 +90,7 @@ def _bullets(title: str, items: list[str], cap: int) -> str:
     return f"**{title}**\n\n" + "\n".join(lines) + "\n\n"
 
 
-def footer(report: RunReport) -> str:
+def footer(report: RunReport, full_report: str | None = None) -> str:
     parts = fmt.stats_parts(report)
     if report.stats.models:
         parts.insert(1, ", ".join(code_span(m) for m in report.stats.models))
@@ -98,6 +98,8 @@ def footer(report: RunReport) -> str:
         parts.append(f"{code_span(_short(report.base))} → {code_span(_short(report.head))}")
     if report.run_url and _SAFE_URL.fullmatch(report.run_url):
         parts.append(f"[CI run]({report.run_url})")
+    if full_report and report.prompts:
+        parts.append("every case: " + inline(full_report))
     return "<sub>" + " · ".join(parts) + "</sub>\n"
 
 
