@@ -1,0 +1,57 @@
+"""The shipped examples run green: the offline quickstart, and one prompt using every scorer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval_action.cli import main
+from fakes.llm import FakeLLM
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def grader(body: dict[str, Any]) -> str:
+    """A fake grader: agrees with every rubric, and finds every answer factually the same."""
+    system = str(body["messages"][0]["content"])
+    if "Choose one category" in system:
+        return '{"category": "C", "reason": "same details"}'
+    return 'Verdict: {"reason": "names the capital", "score": 0.95, "pass": true}'
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def copy_example(name: str, tmp_path: Path) -> Path:
+    root = tmp_path / name
+    shutil.copytree(EXAMPLES / name, root, ignore=shutil.ignore_patterns("eval-results", ".eval-cache"))
+    return root
+
+
+def test_quickstart_passes_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: None) -> None:
+    monkeypatch.chdir(copy_example("quickstart", tmp_path))
+    assert main(["run", "--all", "--baseline", "none"]) == 0
+    data = json.loads(Path("eval-results/results.json").read_text())
+    assert data["totals"]["cases"] == 8 and data["totals"]["passed"] == 8
+
+
+def test_every_scorer_from_one_prompt_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: None,
+                                           fake_llm: FakeLLM) -> None:
+    fake_llm.respond_with(grader)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-grader")
+    monkeypatch.chdir(copy_example("all-scorers", tmp_path))
+    assert main(["run", "--all", "--baseline", "none"]) == 0
+    [prompt] = json.loads(Path("eval-results/results.json").read_text())["prompts"]
+    scores = prompt["cases"][0]["scores"]
+    assert len(scores) == 23
+    assert {k: v["passed"] for k, v in scores.items() if not v["passed"]} == {}
+    assert prompt["status"] == "pass"
+    assert {p for p in fake_llm.paths()} == {"/v1/chat/completions", "/v1/embeddings"}
