@@ -247,7 +247,7 @@ class RunStats(_Spec):
     tokens: int | None = None
     cost_usd: float | None = None
     cache_hits: int = 0
-    calls: int = 0
+    calls: int = 0  # cases answered, from the cache or not (cache_hits of them from the cache)
     models: list[str] = Field(default_factory=list)
 
 

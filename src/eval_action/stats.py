@@ -39,5 +39,5 @@ def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] 
     return RunStats(duration_s=round(duration_s, 2), latency_p50_ms=percentile(latencies, 50),
                     latency_p95_ms=percentile(latencies, 95), tokens=sum(tokens) if tokens else None,
                     cost_usd=round(sum(costs), 6) if costs else None,
-                    cache_hits=sum(1 for c in cases if c.cached), calls=sum(1 for c in cases if not c.cached),
+                    cache_hits=sum(1 for c in cases if c.cached), calls=len(cases),
                     models=models if models is not None else sorted({p.provider for p in prompts if p.provider}))
