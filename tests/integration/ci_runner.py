@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from support import git
+
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SECRET = "sk-e2e-PLANTED-secret-4b1d"
@@ -43,10 +45,6 @@ def answer(body: dict[str, Any]) -> str:
         return "Atlantis"
     return CAPITALS.get(country, "Unknown")
 
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 @dataclass(frozen=True)
@@ -178,21 +176,3 @@ def run_gitlab(repo: Repo, llm_url: str, forge_url: str, inputs: dict[str, Any],
     p = subprocess.run(["bash", "-c", script], cwd=repo.path, env=env, capture_output=True, text=True,
                        timeout=120)
     return Result(p.returncode, p.stdout, p.stderr, "", "")
-
-
-def outputs_of(text: str) -> dict[str, str]:
-    """GITHUB_OUTPUT as the runner parses it: `k=v` lines and `k<<DELIM` blocks."""
-    out, lines, i = {}, text.splitlines(), 0
-    while i < len(lines):
-        line, i = lines[i], i + 1
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = line.split("<<", 1)
-            block = []
-            while lines[i] != delim:
-                block.append(lines[i])
-                i += 1
-            out[name], i = "\n".join(block), i + 1
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            out[name] = value
-    return out

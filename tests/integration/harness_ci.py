@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from eval_action.cli import main
+from support import git
 
 OPENAI_KEY = "sk-PLANTED-openai-4b1d9e"
 ANTHROPIC_KEY = "sk-ant-PLANTED-anthropic-77c0aa"
@@ -27,10 +28,6 @@ PR = ("gh", "acme/app", 7)
 # Variables of the machine running the tests that would change what the CLI sees.
 _FOREIGN = ("GITHUB_", "INPUT_", "CI_", "GITLAB", "OPENAI", "ANTHROPIC", "EVAL_ACTION_", "RUNNER_")
 
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ci_runner import SECRET, TOKEN, answer, make_repo, outputs_of, run_action
+from ci_runner import SECRET, TOKEN, make_repo, run_action
 
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
+from support import parse_outputs as outputs_of
 
 PR = ("gh", "acme/app", 7)
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM() as server:
-        server.respond_with(answer)
-        yield server
 
 
 @pytest.fixture

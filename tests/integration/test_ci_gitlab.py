@@ -7,19 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ci_runner import GL_TOKEN, SECRET, answer, gitlab_job, make_repo, run_gitlab
+from ci_runner import GL_TOKEN, SECRET, gitlab_job, make_repo, run_gitlab
 
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
 
 MR = ("gl", "42", 3)
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM() as server:
-        server.respond_with(answer)
-        yield server
 
 
 @pytest.fixture

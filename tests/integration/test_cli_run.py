@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM, last_user_text
+from support import git
 
 SECRET = "sk-test-PLANTED-secret-9c2e"
 CAPITALS = {"France": "Paris", "Germany": "Berlin", "Japan": "Tokyo", "Italy": "Rome",
@@ -38,10 +38,6 @@ def capitals_responder(body: dict[str, Any]) -> str:
         return "Atlantis"
     return CAPITALS.get(country, "Unknown")
 
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def write_prompt(repo: Path, system: str, scorer: str = "equals", min_rate: int = 100) -> None:

@@ -16,6 +16,7 @@ from eval_action.platforms.github import GitHubPlatform
 from eval_action.platforms.workflow_commands import SUMMARY_LIMIT
 from eval_action.report.marker import make_marker
 from fakes.forge import FakeForge
+from support import parse_outputs
 
 TOKEN = "ghs_secret_token_123"
 KEY = ("gh", "acme/app", 7)
@@ -170,22 +171,6 @@ def test_changed_files_none_on_error(forge: FakeForge, tmp_path: Path) -> None:
     assert p.changed_files(p.context()) is None
 
 
-def parse_outputs(text: str) -> dict[str, str]:
-    """GitHub's runner's reading of GITHUB_OUTPUT."""
-    out, lines, i = {}, text.splitlines(), 0
-    while i < len(lines):
-        line, i = lines[i], i + 1
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value = []
-            while lines[i] != delimiter:
-                value.append(lines[i])
-                i += 1
-            out[name], i = "\n".join(value), i + 1
-        else:
-            name, value_ = line.split("=", 1)
-            out[name] = value_
-    return out
 
 
 def test_outputs_round_trip_multiline(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from test_static_checks import INTERPOLATION, ROOT, actionlint, errors, load, to
 
 from eval_action.platforms.gitlab import GitLabPlatform
 from eval_action.platforms.inputs import INPUT_NAMES, inputs_from_env
+from support import git
 
 OWN_WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 ALL_WORKFLOWS = [*OWN_WORKFLOWS, ROOT / "examples/workflows/sharded.yml"]
@@ -82,9 +83,6 @@ def test_release_builds_both_arches_with_immutable_and_moving_tags() -> None:
 
 
 # ---------------------------------------------------------------- the release tag script
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def release_script() -> str:

@@ -1,0 +1,18 @@
+"""Fixtures of the CI end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from ci_runner import answer
+
+from fakes.llm import FakeLLM
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    """The fake model of `ci_runner.answer`: right with the plain prompt, wrong when told to be creative."""
+    with FakeLLM() as server:
+        server.respond_with(answer)
+        yield server
