@@ -159,7 +159,8 @@ def run_gitlab(repo: Repo, llm_url: str, forge_url: str, inputs: dict[str, Any],
     job = gitlab_job(inputs)
     env = clean_env({
         "CI": "true", "GITLAB_CI": "true", "CI_PROJECT_ID": "42", "CI_PROJECT_PATH": "acme/app",
-        "CI_PROJECT_DIR": str(repo.path), "CI_SERVER_URL": forge_url, "CI_API_V4_URL": forge_url + "/api/v4",
+        "CI_PROJECT_DIR": str(repo.path), "CI_PROJECT_URL": "https://gitlab.test/acme/app",
+        "CI_SERVER_URL": forge_url, "CI_API_V4_URL": forge_url + "/api/v4",
         "CI_JOB_NAME": "eval", "CI_JOB_TOKEN": "job-token-not-for-notes", "CI_COMMIT_SHA": repo.head,
         "CI_PIPELINE_ID": str(pipeline_id), "CI_PIPELINE_URL": f"https://gitlab.test/p/{pipeline_id}",
         "CI_DEFAULT_BRANCH": "main", "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": llm_url + "/v1"})

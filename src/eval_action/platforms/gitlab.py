@@ -125,10 +125,10 @@ class GitLabPlatform:
             if plan.action == "update" and plan.comment_id is not None:
                 mr.notes.update(plan.comment_id, {"body": body})
                 url = self._note_url(ctx.change_request, plan.comment_id)
-                return PublishOutcome(comment_url=url, message=f"updated {url}")
+                return PublishOutcome(comment_url=url, message=f"updated MR note {url or plan.comment_id}")
             note = mr.notes.create({"body": body})
             url = self._note_url(ctx.change_request, int(note.id))
-            return PublishOutcome(comment_url=url, message=f"posted {url}")
+            return PublishOutcome(comment_url=url, message=f"posted MR note {url or note.id}")
         except gitlab.GitlabError as exc:
             return PublishOutcome(message=f"no MR note: {_explain(exc.response_code)}; {_FALLBACK}")
         except requests.RequestException as exc:
