@@ -114,6 +114,7 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     ctx = platform.context()
     secrets = secret_values(env, [inputs.token.get_secret_value()] if inputs.token else [])
     protect_secrets(platform, env, inputs)
+    workspace = Path.cwd()
     if inputs.working_directory:
         os.chdir(inputs.working_directory)
     settings = ci_settings(args, ctx, inputs)
@@ -122,13 +123,21 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     if outcome.report is None:
         return 0
     report = redact(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})
-    publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None)
+    publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None,
+            workspace=workspace)
     return app.exit_code(report, outcome.interrupted)
 
 
 def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: ActionInputs, output_dir: Path,
-            commenting: bool) -> None:
-    """Files first (never lost), then the comment, the summary, outputs and annotations."""
+            commenting: bool, workspace: Path | None = None) -> None:
+    """Files first (never lost), then the comment, the summary, outputs and annotations.
+
+    Paths in outputs and annotations are relative to `workspace` (where the job started, before
+    `working-directory`), since that is where the next step and the annotation UI look.
+    """
+    def shown(path: Path | str) -> str:
+        return os.path.relpath(Path(path).absolute(), workspace or Path.cwd())
+
     key = inputs.comment_key or ctx.comment_key
     hint = f"{output_dir.as_posix()}/report.html in this job's artifacts"
     body = render_comment(report, key=key, run_id=ctx.run_id, limit=platform.comment_limit, full_report_hint=hint)
@@ -144,21 +153,22 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
         if outcome.message:
             _log(outcome.message)
     platform.write_summary(render_summary(report, full_report_hint=hint))
-    platform.set_outputs(_outputs(report, written.results, written.junit, written.report, comment_url))
+    platform.set_outputs(_outputs(report, shown(written.results), shown(written.junit), shown(written.report),
+                                  comment_url))
     level: Level = "error" if report.mode == "blocking" else "warning"
     for p in report.prompts:
         if p.status in ("fail", "error"):
             reason = "; ".join(p.gate_failures) or f"{p.errored} case(s) errored"
-            platform.annotate(level, p.path, f"eval {p.status}: {p.name}", reason)
+            platform.annotate(level, shown(p.path), f"eval {p.status}: {p.name}", reason)
 
 
-def _outputs(report: RunReport, results: Path, junit: Path, md: Path, url: str | None) -> dict[str, str]:
+def _outputs(report: RunReport, results: str, junit: str, md: str, url: str | None) -> dict[str, str]:
     t = report.totals
     scored = t.passed + t.failed
     return {"status": report.status, "passed": str(t.passed), "failed": str(t.failed),
             "errored": str(t.errored), "pass-rate": f"{100 * t.passed / scored:.1f}" if scored else "",
-            "regressions": str(t.regressions), "results-path": str(results), "junit-path": str(junit),
-            "report-path": str(md), "comment-url": url or ""}
+            "regressions": str(t.regressions), "results-path": results, "junit-path": junit,
+            "report-path": md, "comment-url": url or ""}
 
 
 # ---------------------------------------------------------------- report (merge shards)

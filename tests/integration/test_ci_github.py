@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ci_runner import SECRET, TOKEN, make_repo, run_action
+from ci_runner import PROMPT, SECRET, TOKEN, Repo, make_repo, run_action
 
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
+from support import git
 from support import parse_outputs as outputs_of
 
 PR = ("gh", "acme/app", 7)
@@ -135,3 +137,25 @@ def test_without_git_history_the_pr_files_api_decides(tmp_path: Path, llm: FakeL
     [comment] = forge.comments[PR]
     assert "`prompts/capitals.prompt.yaml`" in comment["body"]
     assert "baseline unavailable" in comment["body"]
+
+
+def test_working_directory_paths_are_relative_to_the_workspace(tmp_path: Path, llm: FakeLLM,
+                                                               forge: FakeForge) -> None:
+    flat = make_repo(tmp_path / "flat", head_system="Be creative.")
+    root = tmp_path / "mono"
+    shutil.copytree(flat.path, root / "app", ignore=shutil.ignore_patterns(".git"))
+    git(root, "init", "-q", "-b", "main")
+    (root / "app/prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Answer with the city only."))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    base = git(root, "rev-parse", "HEAD")
+    (root / "app/prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Be creative."))
+    git(root, "commit", "-qam", "head")
+    repo = Repo(root, base, git(root, "rev-parse", "HEAD"))
+    r = run_action(repo, llm.url, forge.url, {"working-directory": "app", "mode": "blocking"})
+    assert r.code == 1, r.stderr
+    out = outputs_of(r.outputs)
+    assert out["results-path"] == "app/eval-results/results.json"
+    assert (root / out["results-path"]).is_file()
+    assert "::error file=app/prompts/capitals.prompt.yaml," in r.stdout
+    assert "2 regressed" in forge.comments[PR][0]["body"]  # the diff of the subfolder was found
