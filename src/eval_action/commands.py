@@ -118,8 +118,9 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     if inputs.working_directory:
         os.chdir(inputs.working_directory)
     settings = ci_settings(args, ctx, inputs)
-    outcome = app.run(settings, dict(env), _log, interactive=False,
-                      changed_files=lambda: platform.changed_files(ctx))
+    with platform.group("eval-action: running the evals"):
+        outcome = app.run(settings, dict(env), _log, interactive=False,
+                          changed_files=lambda: platform.changed_files(ctx))
     if outcome.report is None:
         return 0
     report = redact(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})

@@ -159,3 +159,9 @@ def test_working_directory_paths_are_relative_to_the_workspace(tmp_path: Path, l
     assert (root / out["results-path"]).is_file()
     assert "::error file=app/prompts/capitals.prompt.yaml," in r.stdout
     assert "2 regressed" in forge.comments[PR][0]["body"]  # the diff of the subfolder was found
+
+
+def test_the_run_log_is_folded_into_a_group(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    r = run_action(make_repo(tmp_path), llm.url, forge.url, {})
+    lines = r.stdout.splitlines()
+    assert lines.index("::group::eval-action: running the evals") < lines.index("::endgroup::")

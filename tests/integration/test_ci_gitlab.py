@@ -74,3 +74,8 @@ def test_default_branch_pipeline_runs_everything_without_a_note(tmp_path: Path, 
     assert r.code == 0, r.stderr
     assert not forge.writes()
     assert (repo.path / "eval-results/results.json").is_file()
+
+
+def test_the_run_log_is_a_collapsible_section(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    r = run_gitlab(make_repo(tmp_path), llm.url, forge.url, {})
+    assert "section_start:" in r.stdout and "[collapsed=true]" in r.stdout and "section_end:" in r.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -65,3 +66,7 @@ class Platform(Protocol):
     def annotate(self, level: Level, path: str, title: str, message: str) -> None: ...
 
     def mask(self, secret: str) -> None: ...
+
+    def group(self, title: str) -> AbstractContextManager[None]:
+        """Fold the log lines printed inside into one collapsible section of the job log."""
+        ...

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -158,6 +159,14 @@ class GitHubPlatform:
 
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
         self._print(wc.annotation(level, path, title, message))
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self._print(f"::group::{wc.escape_data(title)}")
+        try:
+            yield
+        finally:
+            self._print("::endgroup::")
 
     def mask(self, secret: str) -> None:
         for line in wc.mask_lines(secret):

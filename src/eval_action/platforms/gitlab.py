@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -175,6 +177,17 @@ class GitLabPlatform:
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
         line = f"{level}: {_one_line(path)}: {_one_line(title)}: {_one_line(message)}"
         print(line, file=self._out or sys.stdout)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        # GitLab's collapsible log sections: https://docs.gitlab.com/ci/jobs/job_logs/
+        name = re.sub(r"[^a-z0-9_]", "_", title.lower())[:40] or "section"
+        out = self._out or sys.stdout
+        print(f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=true]\r\x1b[0K{title}", file=out, flush=True)
+        try:
+            yield
+        finally:
+            print(f"\x1b[0Ksection_end:{int(time.time())}:{name}\r\x1b[0K", file=out, flush=True)
 
     def mask(self, secret: str) -> None:
         """GitLab masks only variables declared masked; nothing can be added at run time."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -61,6 +62,11 @@ class LocalPlatform:
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
         text = " ".join(f"{title}: {message}".split())
         print(f"{path}: {level}: {text}", file=self._out or sys.stderr)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """No folding on a terminal."""
+        yield
 
     def mask(self, secret: str) -> None:
         """Nothing to mask: local output is the user's own terminal."""
