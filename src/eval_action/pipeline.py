@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval_action import baseline, changes, compare, gate, git, planning, prefilter
+from eval_action import baseline, changes, compare, discovery, gate, git, planning, prefilter
 from eval_action.config import load_config
 from eval_action.errors import GitError
 from eval_action.loaders import find_prompt_files
-from eval_action.models import CaseResult, Config, PromptResult, RunReport
+from eval_action.models import CaseResult, Config, PromptResult, PromptSpec, RunReport
 from eval_action.planning import Log, Plan, PlannedPrompt
 from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
 from eval_action.settings import Settings
@@ -37,20 +37,23 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
-    prompts = [
-        PlannedPrompt(
-            job=PromptJob(spec=planning.shard_spec(specs[s.path], settings.shard), repo_root=settings.repo_root,
-                          config=config),
-            thresholds=planning.thresholds_for(specs[s.path], config, settings),
-            reasons=s.reasons, base_path=s.base_path or s.path)
-        for s in selection.selected
-    ]
+    prompts = [_planned(specs[s.path], s, config, settings) for s in selection.selected]
+    prompts = [p for p in prompts if p.job.spec.cases]  # a shard may hold no case of a prompt
     notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
                                      and not settings.run_all else [])
     plan = Plan(config=config, prompts=prompts, removed=list(selection.removed), notes=notes,
                 base=base_rev, head=changeset.head if changeset else _resolve(settings, settings.head),
                 changes=changeset)
     return plan, _baseline_plan(settings, plan, config_rel, stack)
+
+
+def _planned(spec: PromptSpec, selected: discovery.Selected, config: Config, settings: Settings) -> PlannedPrompt:
+    shards = planning.shard_assignment(spec, settings.shard) if settings.shard else None
+    if settings.shard and shards is not None:
+        spec = planning.shard_spec(spec, settings.shard, shards)
+    return PlannedPrompt(job=PromptJob(spec=spec, repo_root=settings.repo_root, config=config),
+                         thresholds=planning.thresholds_for(spec, config, settings), reasons=selected.reasons,
+                         base_path=selected.base_path or selected.path, shards=shards)
 
 
 def _nothing_affected(config: Config, changeset: changes.ChangeSet) -> Plan:
@@ -82,9 +85,16 @@ def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
     pairs = {p.job.spec.path: p.base_path for p in plan.prompts}
     base = baseline.from_base_revision(settings.repo_root, plan.base, pairs, config_rel, stack,
                                        _sparse_patterns(settings, plan, config_rel))
-    sharded = {h: PromptJob(spec=planning.shard_spec(j.spec.model_copy(update={"path": h}), settings.shard),
-                            repo_root=j.repo_root, config=j.config) for h, j in base.jobs.items()}
-    return baseline.BaselinePlan(jobs=sharded, states=base.states, notes=base.notes, from_file={})
+    shards = {p.job.spec.path: p.shards or {} for p in plan.prompts}
+
+    def as_head(head: str, job: PromptJob) -> PromptJob:
+        spec = job.spec.model_copy(update={"path": head})  # results pair by the head's path, renamed or not
+        if settings.shard is not None:
+            spec = planning.shard_spec(spec, settings.shard, shards[head])
+        return PromptJob(spec=spec, repo_root=job.repo_root, config=job.config)
+
+    jobs = {h: as_head(h, j) for h, j in base.jobs.items()}
+    return baseline.BaselinePlan(jobs=jobs, states=base.states, notes=base.notes, from_file={})
 
 
 def _sparse_patterns(settings: Settings, plan: Plan, config_rel: str) -> list[str] | None:

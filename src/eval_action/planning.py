@@ -29,6 +29,7 @@ class PlannedPrompt:
     thresholds: Thresholds
     reasons: list[str]
     base_path: str  # where the prompt lived at the base revision (differs after a rename)
+    shards: dict[str, int] | None = None  # case id -> shard, when running one shard: the baseline follows it
 
 
 @dataclass
@@ -63,16 +64,24 @@ def runs_user_code(spec: PromptSpec) -> bool:
         s.type.removeprefix("not-") == "python" for s in spec.scorers)
 
 
-def in_shard(path: str, case_id: str, shard: Shard) -> bool:
-    """Stable across machines and runs, so base and head cases land on the same shard."""
-    digest = hashlib.sha256(f"{path}\0{case_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % shard.count == shard.index - 1
+def _digest(path: str, case_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{path}\0{case_id}".encode()).digest()[:8], "big")
 
 
-def shard_spec(spec: PromptSpec, shard: Shard | None) -> PromptSpec:
-    if shard is None:
-        return spec
-    return spec.model_copy(update={"cases": [c for c in spec.cases if in_shard(spec.path, c.id, shard)]})
+def shard_assignment(spec: PromptSpec, shard: Shard) -> dict[str, int]:
+    """Case id -> shard (1-based). Each prompt's cases are dealt round-robin in a stable hashed
+    order, so every shard gets an equal share of every prompt, and so of its cost."""
+    ids = sorted((c.id for c in spec.cases), key=lambda cid: _digest(spec.path, cid))
+    offset = _digest(spec.path, "") % shard.count
+    return {cid: (k + offset) % shard.count + 1 for k, cid in enumerate(ids)}
+
+
+def shard_spec(spec: PromptSpec, shard: Shard, assignment: dict[str, int]) -> PromptSpec:
+    """The cases of this shard; a case `assignment` doesn't know (one the head removed) goes by hash."""
+    def shard_of(case_id: str) -> int:
+        return assignment.get(case_id, _digest(spec.path, case_id) % shard.count + 1)
+
+    return spec.model_copy(update={"cases": [c for c in spec.cases if shard_of(c.id) == shard.index]})
 
 
 def matches_any(path: str, globs: list[str]) -> bool:

@@ -73,3 +73,13 @@ def mixed_report() -> RunReport:
                      cache_hits=1, calls=10, models=["openai:gpt-4o-mini"])
     return RunReport(status="fail", mode="blocking", base=BASE, head=HEAD, totals=totals, prompts=prompts,
                      stats=stats, run_url="https://ci.example/run/1", notes=["baseline computed from cache"])
+
+
+def big_report(cases: int, output_chars: int) -> RunReport:
+    text = ("lorem ipsum dolor sit amet " * (output_chars // 27 + 1))[:output_chars]
+    results = [case(f"case-{i}", text, i % 3 != 0, baseline=case(f"case-{i}", text[::-1], True))
+               for i in range(cases)]
+    prompt = PromptResult(path="prompts/big.prompt.yaml", name="big", status="fail", pass_rate=66.7,
+                          cases=results)
+    totals = Totals(cases=cases, passed=sum(c.passed for c in results), failed=sum(not c.passed for c in results))
+    return RunReport(status="fail", mode="blocking", prompts=[prompt], totals=totals)

@@ -178,3 +178,19 @@ def _wait(driver: Any, probe: Any) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, 5).until(lambda _: probe())
+
+
+def test_five_thousand_cases_page_in(browser: Any, tmp_path: Path) -> None:
+    from html_samples import big_report
+
+    path = tmp_path / "big.html"
+    write_html(big_report(5000, 20_000), path)
+    browser.get(path.as_uri())
+    assert browser.find_element(By.ID, "count").text == "5,000 of 5,000 cases (first 500 shown)"
+    browser.find_element(By.ID, "more").click()
+    assert len(_visible_rows(browser)) == 1000
+    Select(browser.find_element(By.ID, "f-status")).select_by_value("failed")
+    assert browser.find_element(By.ID, "count").text == "1,667 of 5,000 cases (first 500 shown)"
+    _open(browser, "case-0")
+    assert "✂ Cut: showing 200 of 20,000 characters" in browser.find_element(By.ID, "case").text
+    _shot(browser, "big_case")

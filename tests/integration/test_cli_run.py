@@ -162,11 +162,13 @@ def test_baseline_from_an_earlier_results_file(repo: Path, tmp_path: Path) -> No
 
 def test_shards_cover_every_case_once_and_merge(repo: Path, tmp_path: Path) -> None:
     for i in (1, 2, 3):
-        assert main(["run", "--all", "--baseline", "none", "--shard", f"{i}/3",
+        assert main(["run", "--all", "--base", "main", "--shard", f"{i}/3",
                      "--output-dir", str(tmp_path / f"s{i}")]) == 0
-    ids = [c["id"] for i in (1, 2, 3)
-           for p in json.loads((tmp_path / f"s{i}/results.json").read_text())["prompts"] for c in p["cases"]]
-    assert sorted(ids) == sorted(c.lower() for c in CAPITALS)
+    shards = [[c for p in json.loads((tmp_path / f"s{i}/results.json").read_text())["prompts"] for c in p["cases"]]
+              for i in (1, 2, 3)]
+    assert sorted(len(s) for s in shards) == [2, 3, 3]  # an equal share of the prompt for each shard
+    assert sorted(c["id"] for s in shards for c in s) == sorted(c.lower() for c in CAPITALS)
+    assert all(c["baseline"]["id"] == c["id"] for s in shards for c in s)  # the baseline follows its case
     assert main(["report", str(tmp_path / "s*/results.json"), "--output-dir", str(tmp_path / "merged")]) == 0
     merged = json.loads((tmp_path / "merged/results.json").read_text())
     assert merged["totals"]["cases"] == 8 and merged["totals"]["passed"] == 8

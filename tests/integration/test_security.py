@@ -224,8 +224,9 @@ def test_hostile_output_cannot_forge_or_hide_anything(monkeypatch: pytest.Monkey
     rows = [ln for ln in comment["body"].splitlines() if ln.startswith("| `p.prompt.yaml`")]
     assert len(rows) == 1 and rows[0].count(" | ") == 4  # the output did not add table cells
     commands = [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("::")]
-    assert [c.split("::")[1].split(" ")[0] for c in commands] == ["add-mask", "error"]  # none from the model
-    assert "<script>" not in commands[1] and "\n" not in commands[1]
+    names = [c.split("::")[1].split(" ")[0] for c in commands]
+    assert names == ["add-mask", "group", "endgroup", "error"]  # none from the model
+    assert "<script>" not in commands[-1] and "\n" not in commands[-1]
 
 
 

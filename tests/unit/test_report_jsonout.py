@@ -61,3 +61,11 @@ def test_bad_files_name_the_file_and_the_fix(tmp_path: Path, content: str, expec
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot read results file"):
         read_results(tmp_path / "nope.json")
+
+
+def test_written_files_are_readable_by_other_users(tmp_path: Path) -> None:
+    # a Docker action writes as root; upload-artifact then reads as the runner's user
+    from eval_action.report.files import atomic_write
+
+    atomic_write(tmp_path / "out.json", b"{}")
+    assert (tmp_path / "out.json").stat().st_mode & 0o044 == 0o044

@@ -18,8 +18,8 @@ from eval_action.models import CaseResult, PromptResult, RunReport, Score
 from eval_action.report import fmt
 from eval_action.report.files import atomic_write
 
-TEXT_CAPS = (4000, 2000, 1000, 500, 200)  # tried in order until the data fits DATA_BUDGET
-DATA_BUDGET = 4_500_000  # bytes of JSON; leaves room for the page itself under 5 MB
+TEXT_CAPS = (4000, 2000, 1000, 500, 200, 100)  # tried in order until the data fits DATA_BUDGET
+DATA_BUDGET = 4_900_000  # bytes of JSON; the page around it is ~30 KB, the file stays under 5 MB
 REASON_CHARS = 1000
 _PLACEHOLDER = re.compile(r"\{\{(css|js|data|title)\}\}")
 # Inside JSON these only occur in strings, where \uXXXX means the same; a raw `<` could close the island.
@@ -38,7 +38,7 @@ def write_html(report: RunReport, path: Path) -> None:
 
 
 def render_html(report: RunReport) -> str:
-    data, cap = "", TEXT_CAPS[0]
+    data = ""
     for cap in TEXT_CAPS:
         data = embed_json(_payload(report, cap))
         if len(data.encode("utf-8", errors="replace")) <= DATA_BUDGET:
@@ -129,7 +129,7 @@ def _prompt(prompt: PromptResult, report: RunReport) -> dict[str, Any]:
 
 def _case(case: CaseResult, prompt_index: int, cap: int) -> dict[str, Any]:
     values = [s.score for s in case.scores.values() if not s.errored]
-    return {
+    return _compact({
         "prompt": prompt_index,
         "id": case.id,
         "status": _status(case),
@@ -143,11 +143,16 @@ def _case(case: CaseResult, prompt_index: int, cap: int) -> dict[str, Any]:
         "expected": _clip(_as_text(case.expected), cap) if case.expected is not None else None,
         "baseline": _baseline(case.baseline, cap) if case.baseline is not None else None,
         **_run_facts(case, cap),
-    }
+    })
 
 
 def _baseline(case: CaseResult, cap: int) -> dict[str, Any]:
-    return {"status": _status(case), **_run_facts(case, cap)}
+    return _compact({"status": _status(case), **_run_facts(case, cap)})
+
+
+def _compact(fields: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty facts: per-case overhead is what limits how much text fits a big run."""
+    return {key: value for key, value in fields.items() if value is not None and value is not False}
 
 
 def _run_facts(case: CaseResult, cap: int) -> dict[str, Any]:
@@ -164,8 +169,8 @@ def _run_facts(case: CaseResult, cap: int) -> dict[str, Any]:
 
 
 def _score(name: str, score: Score) -> dict[str, Any]:
-    return {"name": name, "score": score.score, "passed": score.passed,
-            "reason": _clip(score.reason, REASON_CHARS), "errored": score.errored}
+    return _compact({"name": name, "score": score.score, "passed": score.passed,
+                     "reason": _clip(score.reason, REASON_CHARS), "errored": score.errored})
 
 
 def _status(case: CaseResult) -> str:

@@ -30,11 +30,12 @@
     return node;
   }
   const $ = (id) => document.getElementById(id);
-  const textOf = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : v.text);
-  const num = (v, digits) => (v === null || v === undefined ? "—" : v.toFixed(digits));
-  const ms = (v) => (v === null || v === undefined ? "—" : v < 1000 ? `${v.toFixed(0)} ms` : `${(v / 1000).toFixed(1)} s`);
-  const usd = (v) => (v === null || v === undefined ? "—" : v < 1 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`);
-  const int = (v) => (v === null || v === undefined ? "—" : v.toLocaleString("en-US"));
+  const textOf = (v) => (v == null ? "" : typeof v === "string" ? v : v.text);
+  // The data leaves out empty facts, so "missing" is undefined (or null): `== null` covers both.
+  const num = (v, digits) => (v == null ? "—" : v.toFixed(digits));
+  const ms = (v) => (v == null ? "—" : v < 1000 ? `${v.toFixed(0)} ms` : `${(v / 1000).toFixed(1)} s`);
+  const usd = (v) => (v == null ? "—" : v < 1 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`);
+  const int = (v) => (v == null ? "—" : v.toLocaleString("en-US"));
 
   // ------------------------------------------------------------------ summary
   function renderSummary() {
@@ -152,8 +153,8 @@
       // Missing values sort last in either direction.
       rows.sort((a, b) => {
         const x = data.cases[a][key], y = data.cases[b][key];
-        if (x === null) return y === null ? a - b : 1;
-        if (y === null) return -1;
+        if (x == null) return y == null ? a - b : 1;
+        if (y == null) return -1;
         return (x - y) * dir || a - b;
       });
     }
@@ -184,7 +185,6 @@
       el("td", "preview", c.status === "errored" ? textOf(c.error) : textOf(c.output).slice(0, 200)));
     row.tabIndex = 0;
     row.dataset.index = String(i);
-    row.setAttribute("aria-label", `${c.id}: ${STATUS[c.status]}. Press Enter to open.`);
     return row;
   }
 
@@ -221,8 +221,8 @@
     if (c.error) parts.push(el("h3", "", "Error"), textBlock(c.error));
     parts.push(el("h3", "", "Scores"), scoresTable(c));
     if (c.vars) parts.push(el("h3", "", "Input variables"), textBlock(c.vars));
-    if (c.expected !== null) parts.push(el("h3", "", "Expected"), textBlock(c.expected));
-    parts.push(el("h3", "", "Output"), c.output === null ? el("p", "muted", "No output.") : textBlock(c.output));
+    if (c.expected != null) parts.push(el("h3", "", "Expected"), textBlock(c.expected));
+    parts.push(el("h3", "", "Output"), c.output == null ? el("p", "muted", "No output.") : textBlock(c.output));
     if (c.baseline) parts.push(...baselineView(c));
     parts.push(el("h3", "", "Run facts"), factsTable(c));
     return parts;
@@ -265,11 +265,11 @@
     const b = c.baseline;
     const parts = [el("h3", "", "Baseline (base revision)"), el("p", `state s-${b.status}`, STATUS[b.status])];
     if (b.error) parts.push(textBlock(b.error));
-    if (b.output === null) return parts.concat(el("p", "muted", "No baseline output."));
+    if (b.output == null) return parts.concat(el("p", "muted", "No baseline output."));
     const before = textOf(b.output), after = textOf(c.output);
     if (before === after) return parts.concat(el("p", "muted", "Same output as the baseline."));
     parts.push(el("h3", "", "Word diff: baseline → head"));
-    const diff = c.output === null ? null : diffWords(before, after);
+    const diff = c.output == null ? null : diffWords(before, after);
     if (diff) {
       parts.push(el("p", "legend diff", "Legend: ", el("del", "", "only in baseline"), " ", el("ins", "", "only in head")),
         el("pre", "diff", ...diff.map(([op, text]) => (op === "=" ? text : el(op === "-" ? "del" : "ins", "", text)))));
