@@ -175,3 +175,18 @@ def test_shards_cover_every_case_once_and_merge(repo: Path, tmp_path: Path) -> N
     (tmp_path / "copy").mkdir()
     (tmp_path / "copy/results.json").write_text((tmp_path / "s1/results.json").read_text())
     assert main(["report", str(tmp_path / "s1"), str(tmp_path / "copy")]) == 2  # the same cases twice
+
+
+def test_gates_apply_to_the_merged_shards(repo: Path, tmp_path: Path) -> None:
+    write_prompt(repo, "Be creative with the answer.", min_rate=75)
+    commit(repo)
+    for i in (1, 2):  # each shard alone is informational: only the merge decides
+        assert main(["run", "--base", "main", "--mode", "informational", "--shard", f"{i}/2",
+                     "--output-dir", str(tmp_path / f"s{i}")]) == 0
+    assert main(["report", str(tmp_path / "s1"), str(tmp_path / "s2"), "--mode", "blocking",
+                 "--output-dir", str(tmp_path / "merged")]) == 1
+    merged = json.loads((tmp_path / "merged/results.json").read_text())
+    [prompt] = merged["prompts"]
+    assert (prompt["pass_rate"], prompt["baseline_pass_rate"], merged["totals"]["regressions"]) == (50.0, 100.0, 4)
+    assert prompt["p_value"] == pytest.approx(0.125)
+    assert prompt["gate_failures"][0] == "pass rate 50.0% is below the minimum 75%"
