@@ -34,3 +34,9 @@ def test_untrusted_text_cannot_start_a_line_or_escape_the_terminal() -> None:
 def test_every_scenario_renders() -> None:
     for make in SCENARIOS.values():
         assert render_text(make()).endswith("\n")
+
+
+def test_a_tiny_cost_is_not_shown_as_zero() -> None:
+    from eval_action.report.fmt import usd
+
+    assert (usd(0.00002), usd(0.0), usd(0.0123), usd(12.5)) == ("<$0.0001", "$0.0000", "$0.0123", "$12.50")

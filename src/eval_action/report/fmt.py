@@ -94,6 +94,8 @@ def duration(seconds: float) -> str:
 
 
 def usd(value: float) -> str:
+    if 0 < value < 0.0001:
+        return "<$0.0001"  # a real cost that four decimals would show as nothing
     return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
 
 
