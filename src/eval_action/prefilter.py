@@ -43,8 +43,7 @@ def could_affect(changeset: ChangeSet, root: Path, prompt_paths: list[str], conf
     prompt_globs = compile_globs(config.prompts)
     if any(p in prompts or p == config_rel or triggers.match(p) or prompt_globs.match(p) for p in changed):
         return True
-    texts = [(root / p).read_bytes() for p in prompt_paths]
-    if (root / config_rel).is_file():
-        texts.append((root / config_rel).read_bytes())
-    words = _words(texts)
-    return any(name in words for p in changed for name in _names(p) if name)
+    names = {name for p in changed for name in _names(p) if name}
+    files = [root / config_rel] if (root / config_rel).is_file() else []
+    # stop at the first file naming a changed path: a relevant change is usually found at once
+    return any(names & _words([f.read_bytes()]) for f in [*files, *(root / p for p in prompt_paths)])
