@@ -16,20 +16,46 @@ from eval_action import __version__
 EXIT_INPUT = 2
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number above 0")
+    return value
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
+    return value
+
+
 def _common_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="path to eval-action.yaml (default: ./eval-action.yaml)")
     p.add_argument("--base", metavar="REF", help="compare with this revision (default: the CI's base, "
                    "else origin/HEAD)")
     p.add_argument("--all", action="store_true", help="run every prompt, no change detection")
     p.add_argument("--prompts", nargs="+", metavar="GLOB", help="run these prompt files (no change detection)")
-    p.add_argument("--min-pass-rate", type=float, metavar="PCT", help="default minimum pass rate, percent")
+    p.add_argument("--min-pass-rate", type=_percent, metavar="PCT", help="default minimum pass rate, percent")
     p.add_argument("--baseline", metavar="base|none|PATH", help="what to compare with (default: base)")
     p.add_argument("--output-dir", metavar="DIR", help="where results go (default: eval-results)")
-    p.add_argument("--concurrency", type=int, metavar="N")
-    p.add_argument("--repeats", type=int, metavar="N", help="run each case N times; pass by majority")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N")
+    p.add_argument("--repeats", type=_positive_int, metavar="N", help="run each case N times; pass by majority")
     p.add_argument("--shard", metavar="I/N", help="run only shard I of N (merge with `eval-action report`)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument("--max-rps", type=float, metavar="R", help="at most R requests per second")
+    p.add_argument("--max-rps", type=_positive_float, metavar="R", help="at most R requests per second")
     p.add_argument("--dry-run", action="store_true", help="list what would run and the call count")
 
 
