@@ -50,7 +50,7 @@ def _default_base(env: Mapping[str, str]) -> str:
 def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: bool) -> int:
     settings = Settings(
         repo_root=Path.cwd(), config_path=Path(args.config) if args.config else None, mode=args.mode,
-        base=args.base or _default_base(env), head=args.head, run_all=args.all,
+        base=args.base or _default_base(env), base_given=bool(args.base), head=args.head, run_all=args.all,
         prompt_globs=args.prompts or [], baseline=args.baseline or "base",
         output_dir=Path(args.output_dir or "eval-results"), concurrency=args.concurrency,
         repeats=args.repeats, min_pass_rate=args.min_pass_rate, use_cache=not args.no_cache,
@@ -98,7 +98,8 @@ def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs) 
     root = Path.cwd()
     return Settings(
         repo_root=root, config_path=Path(inputs.config) if inputs.config else None, mode=inputs.mode,
-        base=inputs.base_ref or ctx.base, head="HEAD", run_all=ctx.run_all or args.all,
+        base=inputs.base_ref or ctx.base, base_given=bool(inputs.base_ref), head="HEAD",
+        run_all=ctx.run_all or args.all,
         prompt_globs=inputs.prompts, baseline=inputs.baseline or "base",
         output_dir=Path(inputs.output_dir or "eval-results"), concurrency=inputs.concurrency,
         repeats=inputs.repeats, min_pass_rate=inputs.min_pass_rate, use_cache=not args.no_cache,

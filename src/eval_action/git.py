@@ -56,8 +56,10 @@ def _call(repo: Path, args: list[str], timeout: float, stdin: bytes | None = Non
 
 
 def _failure(args: list[str], proc: subprocess.CompletedProcess[bytes]) -> GitError:
-    lines = proc.stderr.decode(errors="replace").strip().splitlines()
-    last = lines[-1] if lines else f"exit status {proc.returncode}"
+    lines = [ln.strip() for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
+    # git's first `fatal:`/`error:` line says what went wrong; later lines are advice
+    first = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), None)
+    last = first or (lines[-1] if lines else f"exit status {proc.returncode}")
     return GitError(_redact(f"git {args[0]} failed: {last}"))
 
 

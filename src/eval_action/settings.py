@@ -41,6 +41,7 @@ class Settings(BaseModel):
     config_path: Path | None = None
     mode: Mode = "blocking"
     base: str | None = None
+    base_given: bool = False  # named by the user (--base): a typo is an error, not "run everything"
     head: str = "HEAD"
     run_all: bool = False
     prompt_globs: list[str] = Field(default_factory=list)

@@ -190,3 +190,11 @@ def test_gates_apply_to_the_merged_shards(repo: Path, tmp_path: Path) -> None:
     assert (prompt["pass_rate"], prompt["baseline_pass_rate"], merged["totals"]["regressions"]) == (50.0, 100.0, 4)
     assert prompt["p_value"] == pytest.approx(0.125)
     assert prompt["gate_failures"][0] == "pass rate 50.0% is below the minimum 75%"
+
+
+def test_a_base_that_does_not_exist_is_an_input_error(repo: Path, fake_llm: FakeLLM,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--base", "mian"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("eval-action: error: --base: cannot compare with mian:") and err.count("\n") == 1
+    assert fake_llm.requests == []
