@@ -41,9 +41,13 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     prompts = [p for p in prompts if p.job.spec.cases]  # a shard may hold no case of a prompt
     notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
                                      and not settings.run_all else [])
+    trusted = not prompts or planning.cache_is_trusted(settings.repo_root, config, log)
+    if not trusted:
+        notes.append(f"the response cache was not used: {config.cache.dir} is committed to the repository, "
+                     "and answers a pull request brings with it can't be trusted — remove it from git")
     plan = Plan(config=config, prompts=prompts, removed=list(selection.removed), notes=notes,
                 base=base_rev, head=changeset.head if changeset else _resolve(settings, settings.head),
-                changes=changeset)
+                changes=changeset, use_cache=trusted)
     return plan, _baseline_plan(settings, plan, config_rel, stack)
 
 
@@ -108,11 +112,11 @@ def _sparse_patterns(settings: Settings, plan: Plan, config_rel: str) -> list[st
     return ["/" + prefix + path for path in sorted(paths)]
 
 
-def run_options(settings: Settings, config: Config) -> RunOptions:
-    d = config.defaults
+def run_options(settings: Settings, plan: Plan) -> RunOptions:
+    d = plan.config.defaults
     return RunOptions(concurrency=settings.concurrency or d.concurrency, timeout_s=d.timeout_s,
-                      retries=d.retries, repeats=settings.repeats, use_cache=settings.use_cache,
-                      cache_dir=settings.repo_root / config.cache.dir, max_rps=settings.max_rps or d.max_rps)
+                      retries=d.retries, repeats=settings.repeats, use_cache=settings.use_cache and plan.use_cache,
+                      cache_dir=settings.repo_root / plan.config.cache.dir, max_rps=settings.max_rps or d.max_rps)
 
 
 @dataclass
@@ -125,7 +129,7 @@ class Collected:
 
 def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, env: Mapping[str, str],
             collected: Collected, on_case: OnCase | None = None) -> None:
-    opts = run_options(settings, plan.config)
+    opts = run_options(settings, plan)
     base_jobs = list(base_plan.jobs.values())
     head_jobs = [p.job for p in plan.prompts]
 

@@ -41,6 +41,19 @@ class Plan:
     base: str | None = None  # the commit the baseline is computed at (merge base when known)
     head: str | None = None
     changes: changes.ChangeSet | None = None
+    use_cache: bool = True
+
+
+def cache_is_trusted(root: Path, config: Config, log: Log) -> bool:
+    """A cache folder committed to the repository is the PR author's: its entries are keyed by
+    requests anyone can compute, so it could answer the eval with whatever makes it pass."""
+    try:
+        tracked = git.run(root, "ls-files", "-z", "--", config.cache.dir).strip(b"\0")
+    except GitError:
+        return True  # not a git checkout: a local folder of the user's own runs
+    if tracked:
+        log(f"{config.cache.dir} is committed to the repository: not reading it")
+    return not tracked
 
 
 def thresholds_for(spec: PromptSpec, config: Config, settings: Settings) -> Thresholds:

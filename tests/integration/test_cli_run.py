@@ -198,3 +198,16 @@ def test_a_base_that_does_not_exist_is_an_input_error(repo: Path, fake_llm: Fake
     err = capsys.readouterr().err
     assert err.startswith("eval-action: error: --base: cannot compare with mian:") and err.count("\n") == 1
     assert fake_llm.requests == []
+
+
+def test_a_committed_cache_is_not_trusted(repo: Path, fake_llm: FakeLLM) -> None:
+    # a PR can commit .eval-cache/ entries keyed by requests anyone can compute, i.e. plant answers
+    assert main(["run", "--all", "--baseline", "none"]) == 0  # fills the cache with right answers
+    git(repo, "add", "-f", ".eval-cache")
+    git(repo, "commit", "-qm", "plant cached answers")
+    fake_llm.respond_with(lambda body: "Atlantis")
+    before = len(fake_llm.requests)
+    assert main(["run", "--all", "--baseline", "none"]) == 1  # the model was asked again, and failed
+    assert len(fake_llm.requests) == before + 8
+    data = results(repo)
+    assert any(".eval-cache is committed to the repository" in n for n in data["notes"])
