@@ -10,7 +10,6 @@ process is spawned, so interpreter start-up, imports, git and planning are all c
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -23,19 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes.llm import FakeLLM, echo
+from support import CAPITALS as ALL_CAPITALS
+from support import capitals_prompt, capitals_rows, git
 
-_GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
-PROMPT = """name: capitals
-provider: default
-messages:
-  - {{role: system, content: "{system}"}}
-  - {{role: user, content: "What is the capital of {{{{ country }}}}?"}}
-evals:
-  dataset: data/capitals.jsonl
-  scorers:
-    - {{type: icontains, value: "{{{{ expected }}}}"}}
-"""
-CAPITALS = {"France": "Paris", "Japan": "Tokyo", "Kenya": "Nairobi", "Peru": "Lima"}
+CAPITALS = dict(list(ALL_CAPITALS.items())[:4])
 
 
 class FirstRequest:
@@ -52,21 +42,16 @@ class FirstRequest:
         return echo(body)
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run([*_GIT, "-C", str(root), *args], check=True, capture_output=True)
-
-
 def build_repo(root: Path) -> None:
     (root / "prompts/data").mkdir(parents=True)
     (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake}\n")
-    (root / "prompts/data/capitals.jsonl").write_text("".join(
-        json.dumps({"vars": {"country": c}, "expected": city}) + "\n" for c, city in CAPITALS.items()))
-    (root / "prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Answer with the city."))
+    (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS))
+    (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city.", "icontains"))
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")
     git(root, "checkout", "-qb", "feature")
-    (root / "prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Answer with the city only."))
+    (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only.", "icontains"))
     git(root, "commit", "-qam", "change")
 
 

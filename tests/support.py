@@ -1,9 +1,36 @@
-"""Small helpers many tests share: git in a temp repository, and GITHUB_OUTPUT as the runner reads it."""
+"""Small helpers many tests share: git in a temp repository, GITHUB_OUTPUT as the runner reads it,
+and the capitals eval most end-to-end tests (and benchmarks) run."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
+
+CAPITALS = {"France": "Paris", "Germany": "Berlin", "Japan": "Tokyo", "Kenya": "Nairobi",
+            "Italy": "Rome", "Spain": "Madrid", "Peru": "Lima", "Chile": "Santiago"}
+_PROMPT = """name: capitals
+provider: default
+messages:
+  - {{role: system, content: "{system}"}}
+  - {{role: user, content: "What is the capital of {{{{ country }}}}?"}}
+evals:
+  dataset: data/capitals.jsonl
+  scorers:
+    - {{type: {scorer}, value: "{{{{ expected }}}}"}}
+"""
+
+
+def capitals_prompt(system: str, scorer: str = "equals", min_rate: int | None = None) -> str:
+    """The capitals prompt file with this system message; `min_rate` sets `min_pass_rate`."""
+    text = _PROMPT.format(system=system, scorer=scorer)
+    return text + (f"  min_pass_rate: {min_rate}\n" if min_rate is not None else "")
+
+
+def capitals_rows(capitals: dict[str, str], ids: bool = False) -> str:
+    """A JSONL dataset of those capitals, with the country as case id when `ids`."""
+    rows = [{"vars": {"country": c}, "expected": e} | ({"id": c.lower()} if ids else {}) for c, e in capitals.items()]
+    return "".join(json.dumps(row) + "\n" for row in rows)
 
 
 def git(repo: Path, *args: str) -> str:

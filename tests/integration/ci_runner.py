@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from support import git
+from support import CAPITALS as ALL_CAPITALS
+from support import capitals_prompt, capitals_rows, git
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -24,17 +25,7 @@ TOKEN = "ghs_e2e_token"
 GL_TOKEN = "glpat-e2e-token"
 
 CONFIG = "providers:\n  default: {type: openai, model: fake-model}\n"
-PROMPT = """name: capitals
-provider: default
-messages:
-  - {{role: system, content: "{system}"}}
-  - {{role: user, content: "What is the capital of {{{{ country }}}}?"}}
-evals:
-  dataset: data/capitals.jsonl
-  scorers:
-    - {{type: equals, value: "{{{{ expected }}}}"}}
-"""
-CAPITALS = {"France": "Paris", "Germany": "Berlin", "Japan": "Tokyo", "Kenya": "Nairobi"}
+CAPITALS = dict(list(ALL_CAPITALS.items())[:4])
 
 
 def answer(body: dict[str, Any]) -> str:
@@ -58,15 +49,14 @@ def make_repo(root: Path, head_system: str = "Reply with the city only.") -> Rep
     repo = root / "repo"
     (repo / "prompts/data").mkdir(parents=True)
     (repo / "eval-action.yaml").write_text(CONFIG)
-    (repo / "prompts/data/capitals.jsonl").write_text("".join(
-        json.dumps({"vars": {"country": c}, "expected": e}) + "\n" for c, e in CAPITALS.items()))
-    (repo / "prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Answer with the city only."))
+    (repo / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS))
+    (repo / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only."))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "base")
     base = git(repo, "rev-parse", "HEAD")
     git(repo, "checkout", "-qb", "feature")
-    (repo / "prompts/capitals.prompt.yaml").write_text(PROMPT.format(system=head_system))
+    (repo / "prompts/capitals.prompt.yaml").write_text(capitals_prompt(head_system))
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "head")
     return Repo(repo, base, git(repo, "rev-parse", "HEAD"))

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ci_runner import PROMPT, SECRET, TOKEN, Repo, make_repo, run_action
+from ci_runner import SECRET, TOKEN, Repo, make_repo, run_action
 
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
-from support import git
+from support import capitals_prompt, git
 from support import parse_outputs as outputs_of
 
 PR = ("gh", "acme/app", 7)
@@ -145,11 +145,11 @@ def test_working_directory_paths_are_relative_to_the_workspace(tmp_path: Path, l
     root = tmp_path / "mono"
     shutil.copytree(flat.path, root / "app", ignore=shutil.ignore_patterns(".git"))
     git(root, "init", "-q", "-b", "main")
-    (root / "app/prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Answer with the city only."))
+    (root / "app/prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only."))
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")
     base = git(root, "rev-parse", "HEAD")
-    (root / "app/prompts/capitals.prompt.yaml").write_text(PROMPT.format(system="Be creative."))
+    (root / "app/prompts/capitals.prompt.yaml").write_text(capitals_prompt("Be creative."))
     git(root, "commit", "-qam", "head")
     repo = Repo(root, base, git(root, "rev-parse", "HEAD"))
     r = run_action(repo, llm.url, forge.url, {"working-directory": "app", "mode": "blocking"})

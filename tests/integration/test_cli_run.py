@@ -10,26 +10,9 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM, last_user_text
-from support import git
+from support import CAPITALS, capitals_prompt, capitals_rows, git
 
 SECRET = "sk-test-PLANTED-secret-9c2e"
-CAPITALS = {"France": "Paris", "Germany": "Berlin", "Japan": "Tokyo", "Italy": "Rome",
-            "Spain": "Madrid", "Kenya": "Nairobi", "Peru": "Lima", "Chile": "Santiago"}
-
-PROMPT = """name: capitals
-provider: default
-params: {{temperature: 0}}
-messages:
-  - {{role: system, content: "{system}"}}
-  - {{role: user, content: "What is the capital of {{{{ country }}}}?"}}
-evals:
-  dataset: data/capitals.jsonl
-  scorers:
-    - {{type: {scorer}, value: "{{{{ expected }}}}"}}
-  min_pass_rate: {min_rate}
-"""
-
-
 def capitals_responder(body: dict[str, Any]) -> str:
     """Correct with the careful system prompt; the "creative" one gets half of them wrong."""
     system = str(body["messages"][0]["content"])
@@ -41,8 +24,7 @@ def capitals_responder(body: dict[str, Any]) -> str:
 
 
 def write_prompt(repo: Path, system: str, scorer: str = "equals", min_rate: int = 100) -> None:
-    (repo / "prompts/capitals.prompt.yaml").write_text(PROMPT.format(system=system, scorer=scorer,
-                                                                     min_rate=min_rate))
+    (repo / "prompts/capitals.prompt.yaml").write_text(capitals_prompt(system, scorer, min_rate))
 
 
 @pytest.fixture
@@ -50,9 +32,7 @@ def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> 
     root = tmp_path / "repo"
     (root / "prompts/data").mkdir(parents=True)
     (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
-    rows = "".join(json.dumps({"id": c.lower(), "vars": {"country": c}, "expected": cap}) + "\n"
-                   for c, cap in CAPITALS.items())
-    (root / "prompts/data/capitals.jsonl").write_text(rows)
+    (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
     write_prompt(root, "Answer with the city only.")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -148,7 +128,7 @@ def test_zero_cases_is_a_configuration_error(repo: Path, capsys: pytest.CaptureF
     (repo / "prompts/data/capitals.jsonl").write_text("")
     assert main(["run", "--all"]) == 2
     err = capsys.readouterr().err
-    assert "prompts/capitals.prompt.yaml:8: dataset `data/capitals.jsonl` has no cases" in err
+    assert "prompts/capitals.prompt.yaml:7: dataset `data/capitals.jsonl` has no cases" in err
     assert "Traceback" not in err
 
 
