@@ -3,13 +3,17 @@
 Builds a git repository of 50,000 files: 5,000 real prompt files sharing 200 JSONL datasets,
 the rest source files. Commits, changes 20 source files on a branch, then times the whole
 `eval-action run --base main --dry-run` and the no-change `eval-action run --base main`; then
-changes 20 shared datasets and times the `--dry-run` that has to load every prompt.
+changes 20 shared datasets and times the `--dry-run` that selects their 500 users.
 
-    python bench/no_change_bench.py
+    python bench/no_change_bench.py [--against OTHER/bin/eval-action]
+
+`--against` times another installation (an older commit, say) on the same repository, runs
+alternating, and prints this one's time as a ratio of the other's.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -56,31 +60,46 @@ def build(root: Path) -> None:
     subprocess.run([*GIT, "-C", str(root), "commit", "-qam", "unrelated change"], check=True)
 
 
-def timed(root: Path, *args: str, runs: int = 3) -> float:
-    exe = str(Path(sys.executable).parent / "eval-action")
-    walls = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([exe, "run", "--base", "main", *args], cwd=root, check=True, capture_output=True,
-                       env={**os.environ, "CI": "true"})
-        walls.append(time.perf_counter() - start)
-    return statistics.median(walls)
+def timed(root: Path, exe: str, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([exe, "run", "--base", "main", *args], cwd=root, check=True, capture_output=True,
+                   env={**os.environ, "CI": "true"})
+    return time.perf_counter() - start
+
+
+def medians(root: Path, exes: list[str], *args: str, runs: int = 5) -> list[float]:
+    walls: list[list[float]] = [[] for _ in exes]
+    for _ in range(runs):  # alternate, so a noisy moment hits both
+        for i, exe in enumerate(exes):
+            walls[i].append(timed(root, exe, *args))
+    return [statistics.median(w) for w in walls]
+
+
+def report(label: str, times: list[float]) -> None:
+    line = f"{label}: {times[0]:.2f} s"
+    if len(times) > 1:
+        line += f" (other: {times[1]:.2f} s, ratio {times[0] / times[1]:.2f})"
+    print(line + " — median of 5, whole process")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--against", help="another eval-action executable to time side by side")
+    options = parser.parse_args()
+    exes = [str(Path(sys.executable).parent / "eval-action"), *([options.against] if options.against else [])]
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         start = time.perf_counter()
         build(root)
         print(f"built {FILES} files, {PROMPTS} prompts in {time.perf_counter() - start:.1f} s")
-        print(f"no-change `eval-action run --base main`: {timed(root):.2f} s (median of 3, whole process)")
-        print(f"`eval-action run --base main --dry-run`:   {timed(root, '--dry-run'):.2f} s")
+        report("no-change `eval-action run --base main`", medians(root, exes))
+        report("no-change `eval-action run --base main --dry-run`", medians(root, exes, "--dry-run"))
         for k in range(CHANGED):
             with open(root / f"prompts/data/d{k}.jsonl", "a") as f:
                 f.write(json.dumps({"vars": {"q": "new"}, "expected": "x"}) + "\n")
         subprocess.run([*GIT, "-C", str(root), "commit", "-qam", "20 datasets"], check=True)
-        print(f"`--dry-run` after 20 dataset changes (selects 500 of 5,000 prompts, loads all): "
-              f"{timed(root, '--dry-run'):.2f} s")
+        report("`--dry-run` after 20 dataset changes (selects 500 of 5,000 prompts)",
+               medians(root, exes, "--dry-run"))
 
 
 if __name__ == "__main__":

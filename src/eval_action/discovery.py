@@ -166,15 +166,24 @@ def _by_trigger(
     changes: list[FileChange], prompts: list[PromptSpec], config: Config, folder: str, picks: _Picks
 ) -> None:
     changed = [p for c in changes for p in (c.path, c.old_path) if p]
+    for path, reasons in triggered(changed, [s.path for s in prompts], config, folder).items():
+        for reason in reasons:
+            picks.add(path, reason)
+
+
+def triggered(changed: list[str], prompt_paths: list[str], config: Config, folder: str) -> dict[str, list[str]]:
+    """Prompt path -> reasons, for the `triggers:` rules a changed path fires."""
+    out: dict[str, list[str]] = defaultdict(list)
     for trigger in config.triggers:
         when = compile_globs([_anchor(trigger.when, folder)])
         hit = next((p for p in changed if when.match(p)), None)
         if hit is None:
             continue
         run = compile_globs([_anchor(trigger.run, folder)])
-        for spec in prompts:
-            if run.match(spec.path):
-                picks.add(spec.path, f'trigger "{trigger.when}" matched {hit}')
+        for path in prompt_paths:
+            if run.match(path):
+                out[path].append(f'trigger "{trigger.when}" matched {hit}')
+    return out
 
 
 def _by_config(

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval_action import baseline, changes, compare, discovery, gate, git, planning, prefilter
-from eval_action.config import load_config
+from eval_action.config import CONFIG_FILE, load_config
 from eval_action.errors import GitError
-from eval_action.loaders import find_prompt_files
+from eval_action.loaders.files import scan_tree
 from eval_action.models import CaseResult, Config, PromptResult, PromptSpec, RunReport
 from eval_action.planning import Log, Plan, PlannedPrompt
 from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
@@ -29,11 +29,15 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     config = load_config(settings.repo_root, settings.config_path)
     changeset, all_reason = planning.find_changes(settings, log, fallback)
     config_rel = planning.config_rel(settings)
-    if changeset is not None and not prefilter.could_affect(
-            changeset, settings.repo_root, find_prompt_files(settings.repo_root, config.prompts), config, config_rel):
-        return _nothing_affected(config, changeset), baseline.BaselinePlan(jobs={}, states={}, notes={},
-                                                                           from_file={})
-    specs = planning.load_specs(settings.repo_root, config, settings.prompt_globs)
+    tree = scan_tree(settings.repo_root, config.prompts)
+    paths = planning.matching(tree.prompts, settings.prompt_globs, config)
+    if changeset is not None:
+        config_file = settings.config_path or settings.repo_root / CONFIG_FILE
+        paths = prefilter.candidates(changeset, tree, settings.repo_root, config, config_file, config_rel)
+        if not paths and not prefilter.touches_prompt_files(changeset, config):
+            return _nothing_affected(config, changeset), baseline.BaselinePlan(jobs={}, states={}, notes={},
+                                                                               from_file={})
+    specs = planning.load_specs(settings.repo_root, config, paths)
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from eval_action import changes, discovery, git
 from eval_action.errors import GitError, UserError
-from eval_action.loaders import find_prompt_files, load_prompt
+from eval_action.loaders import load_prompt
 from eval_action.models import Config, PromptSpec, Thresholds
 from eval_action.runner import PromptJob
 from eval_action.settings import Settings, Shard
@@ -101,13 +101,18 @@ def matches_any(path: str, globs: list[str]) -> bool:
     return any(path == g or fnmatch.fnmatchcase(path, g) for g in globs)
 
 
-def load_specs(root: Path, config: Config, globs: list[str]) -> dict[str, PromptSpec]:
-    paths = find_prompt_files(root, config.prompts)
-    if globs:
-        paths = [p for p in paths if matches_any(p, globs)]
-        if not paths:
-            raise UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
-                            f"(prompt files match {', '.join(config.prompts)})", "--prompts")
+def matching(paths: list[str], globs: list[str], config: Config) -> list[str]:
+    """The prompt files `--prompts` names (all of them without the option)."""
+    if not globs:
+        return paths
+    found = [p for p in paths if matches_any(p, globs)]
+    if not found:
+        raise UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
+                        f"(prompt files match {', '.join(config.prompts)})", "--prompts")
+    return found
+
+
+def load_specs(root: Path, config: Config, paths: list[str]) -> dict[str, PromptSpec]:
     return {p: load_prompt(root / p, root, config) for p in paths}
 
 

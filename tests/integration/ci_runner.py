@@ -164,6 +164,7 @@ def run_gitlab(repo: Repo, llm_url: str, forge_url: str, inputs: dict[str, Any],
     if token:
         env[str(inputs.get("token-variable", "GITLAB_TOKEN"))] = token
     script = "set -e\n" + "\n".join([*job.get("before_script", []), *job["script"]])
-    p = subprocess.run(["bash", "-c", script], cwd=repo.path, env=env, capture_output=True, text=True,
+    # POSIX sh, not bash: the image is Alpine, where the runner falls back to BusyBox sh.
+    p = subprocess.run(["sh", "-c", script], cwd=repo.path, env=env, capture_output=True, text=True,
                        timeout=120)
     return Result(p.returncode, p.stdout, p.stderr, "", "")

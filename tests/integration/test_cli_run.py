@@ -113,6 +113,22 @@ def test_dry_run_lists_reasons_and_calls_nothing(repo: Path, fake_llm: FakeLLM,
     assert fake_llm.requests == []
 
 
+def test_a_partial_two_includes_deep_selects_the_prompt(repo: Path, fake_llm: FakeLLM,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    for rel, text in {"partials/tone.j2": "{% include 'snippets/brief.j2' %}",
+                      "snippets/brief.j2": "Answer with the city only."}.items():
+        (repo / rel).parent.mkdir(exist_ok=True)
+        (repo / rel).write_text(text)
+    write_prompt(repo, "{% include 'partials/tone.j2' %}")
+    commit(repo, "partials")
+    git(repo, "branch", "-f", "main")
+    (repo / "snippets/brief.j2").write_text("Answer in one word.")
+    commit(repo)
+    assert main(["run", "--base", "main", "--dry-run"]) == 0
+    assert "prompts/capitals.prompt.yaml: 8 case(s), 8 call(s) — include snippets/brief.j2 changed" in (
+        capsys.readouterr().out)
+
+
 def test_every_call_errored_is_exit_3_not_a_quality_failure(repo: Path, fake_llm: FakeLLM) -> None:
     (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
                                            "defaults: {retries: 1}\n")

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 from eval_action.loaders import find_prompt_files
+from eval_action.loaders.files import scan_tree
 from eval_action.models import DEFAULT_PROMPT_GLOBS
 
 
@@ -49,3 +51,13 @@ def test_many_files_is_fast(tmp_path: Path) -> None:
     found = find_prompt_files(tmp_path, DEFAULT_PROMPT_GLOBS)
     assert len(found) == 100
     assert time.monotonic() - started < 1
+
+
+def test_symlinks_are_listed_and_linked_folders_not_entered(tmp_path: Path) -> None:
+    touch(tmp_path, "shared/a.prompt.yaml", "data/real.jsonl")
+    os.symlink("shared", tmp_path / "linked")
+    os.symlink("real.jsonl", tmp_path / "data/alias.jsonl")
+    os.symlink("a.prompt.yaml", tmp_path / "shared/b.prompt.yaml")
+    tree = scan_tree(tmp_path, DEFAULT_PROMPT_GLOBS)
+    assert tree.prompts == ["shared/a.prompt.yaml", "shared/b.prompt.yaml"]  # as os.walk: files, not folders
+    assert tree.symlinks == ["data/alias.jsonl", "linked", "shared/b.prompt.yaml"]

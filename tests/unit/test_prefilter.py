@@ -1,45 +1,159 @@
-"""The no-change fast path: a change none of whose names any prompt or the config mentions is skipped."""
+"""The prefilter: only prompts whose text (or partials) names a changed path are loaded.
+
+It must never drop a prompt `discovery.select` would pick: the main test changes every file of a
+repository holding every kind of dependency, one at a time, and checks exactly that.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from eval_action.changes import ChangeSet, FileChange
-from eval_action.models import Config, ProviderSpec, Trigger
-from eval_action.prefilter import could_affect
+from eval_action.config import load_config
+from eval_action.discovery import select
+from eval_action.loaders import load_prompt
+from eval_action.loaders.files import scan_tree
+from eval_action.prefilter import candidates, touches_prompt_files
 
-PROMPT = "name: p\nmessages: [{role: user, content: '{{ q }}'}]\nevals: {dataset: data/shared.jsonl}\n"
-CONFIG = "providers:\n  agent: {type: python, function: 'agent.tools:run'}\n"
+CONFIG = """\
+providers:
+  default: {type: openai, model: m, base_url: "http://127.0.0.1:9/v1"}
+  agent: {type: python, function: "agent.app:run"}
+  cli: {type: command, command: [node, bin/agent.js]}
+triggers:
+  - {when: "src/agent/**", run: "prompts/agentic/**"}
+"""
+EVALS = "evals: {cases: [{vars: {q: hi}}]}\n"
+FILES = {
+    "eval-action.yaml": CONFIG,
+    "prompts/qa.prompt.yaml": """\
+messages: [{role: user, content: "{{ q }}"}]
+evals:
+  dataset: ../data/qa.jsonl
+  scorers:
+    - {type: python, value: "checks.py:fn"}
+    - {type: python, value: "lib.scoring:fn"}
+    - {type: json-schema, value: schemas/answer.json}
+""",
+    "prompts/inline.prompt.yaml": 'provider: {type: python, function: "tools.pkg:run"}\n'
+                                  'messages: [{role: user, content: hi}]\n' + EVALS,
+    "prompts/chain.prompt.md": "---\n" + EVALS + "---\n{% include 'partials/a.j2' %} {{ q }}\n",
+    "prompts/linked.prompt.yaml": "messages: [{role: user, content: hi}]\nevals: {dataset: ../data/alias.jsonl}\n",
+    "prompts/escaped.prompt.yaml": 'messages: [{role: user, content: hi}]\nevals: {dataset: "../data/q\\x61.jsonl"}\n',
+    "prompts/agentic/agent.prompt.yaml": "provider: agent\nmessages: [{role: user, content: hi}]\n" + EVALS,
+    "prompts/cli.prompt.yaml": "provider: cli\nmessages: [{role: user, content: hi}]\n" + EVALS,
+    "prompts/other.prompt.yaml": "messages: [{role: user, content: hi}]\nevals: {dataset: ../data/other.jsonl}\n",
+    "prompts/am.prompt.mdx": "---\ntest_settings: {dataset: ../data/mdx.jsonl}\n---\n<User>{props.q}</User>\n",
+    "prompts/p.prompty": "---\nname: p\nsample: {q: hi}\n---\nuser:\n{{ q }}\n",
+    "prompts/checks.py": "def fn(output, context): return True\n",
+    "prompts/schemas/answer.json": "{}",
+    "lib/scoring.py": "def fn(output, context): return True\n",
+    "tools/pkg/__init__.py": "def run(messages, context): return ''\n",
+    "tools/pkg/deep/x.py": "",
+    "agent/app/__init__.py": "def run(messages, context): return ''\n",
+    "agent/app/core.py": "",
+    "bin/agent.js": "",
+    "partials/a.j2": "{% include 'snippets/b.j2' %}",
+    "snippets/b.j2": "be brief",
+    "data/qa.jsonl": '{"vars": {"q": "a"}}\n',
+    "data/real.jsonl": '{"vars": {"q": "b"}}\n',
+    "data/other.jsonl": '{"vars": {"q": "c"}}\n',
+    "data/mdx.jsonl": '{"props": {"q": "d"}}\n',
+    "src/agent/loop.py": "",
+    "src/unrelated.py": "",
+    "README.md": "docs\n",
+}
 
 
-def changes(*paths: str) -> ChangeSet:
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repo")
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    os.symlink("real.jsonl", root / "data/alias.jsonl")
+    return root
+
+
+def changes(*paths: str, status: str = "M") -> ChangeSet:
     return ChangeSet(base="a" * 40, head="b" * 40, merge_base="a" * 40,
-                     files=[FileChange(status="M", path=p) for p in paths], notes=[])
+                     files=[FileChange(status=status, path=p) for p in paths], notes=[])  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    (tmp_path / "prompts").mkdir()
-    (tmp_path / "prompts/p.prompt.yaml").write_text(PROMPT)
-    (tmp_path / "eval-action.yaml").write_text(CONFIG)
-    return tmp_path
+def picked(root: Path, *paths: str) -> list[str]:
+    config = load_config(root)
+    return candidates(changes(*paths), scan_tree(root, config.prompts), root, config,
+                      root / "eval-action.yaml", "eval-action.yaml")
 
 
-CONFIG_MODEL = Config(providers={"agent": ProviderSpec(type="python", function="agent.tools:run")},
-                      triggers=[Trigger(when="src/agent/**", run="prompts/**")])
+def test_every_prompt_select_would_pick_is_a_candidate(root: Path) -> None:
+    config = load_config(root)
+    tree = scan_tree(root, config.prompts)
+    specs = [load_prompt(Path(p), root, config) for p in tree.prompts]
+    every_file = [*FILES, "data/alias.jsonl"]
+    for path in every_file:
+        for status in ("M", "D"):
+            change = changes(path, status=status)
+            must = {s.path for s in select(change.files, specs, config, config).selected}
+            got = set(candidates(change, tree, root, config, root / "eval-action.yaml", "eval-action.yaml"))
+            assert must <= got, f"{path} ({status}): {sorted(must - got)} dropped"
 
 
-@pytest.mark.parametrize(("paths", "relevant"), [
-    ((), False),
-    (("README.md", "docs/guide.md"), False),
-    (("prompts/data/shared.jsonl",), True),  # named by a prompt
-    (("agent/tools/search.py",), True),  # a file of a package the config names as a module
-    (("prompts/p.prompt.yaml",), True),  # a prompt file itself
-    (("prompts/new.prompt.md",), True),  # matches the prompt globs: a new or deleted prompt
-    (("eval-action.yaml",), True),
-    (("src/agent/loop.py",), True),  # under a trigger
+@pytest.mark.parametrize(("paths", "expected"), [
+    ((), []),
+    (("README.md", "src/unrelated.py"), []),
+    (("data/qa.jsonl",), ["prompts/escaped.prompt.yaml", "prompts/qa.prompt.yaml"]),
+    (("snippets/b.j2",), ["prompts/chain.prompt.md"]),  # a partial of a partial
+    (("data/real.jsonl",), ["prompts/linked.prompt.yaml"]),  # named through a symlink
+    (("tools/pkg/deep/x.py",), ["prompts/inline.prompt.yaml"]),  # inside a package a prompt imports
+    (("src/agent/loop.py",), ["prompts/agentic/agent.prompt.yaml"]),  # a trigger
+    (("DATA/MDX.jsonl",), ["prompts/am.prompt.mdx"]),  # case-insensitive names
 ])
-def test_could_affect(root: Path, paths: tuple[str, ...], relevant: bool) -> None:
-    assert could_affect(changes(*paths), root, ["prompts/p.prompt.yaml"], CONFIG_MODEL, "eval-action.yaml") is relevant
+def test_only_prompts_naming_a_changed_path_are_candidates(root: Path, paths: tuple[str, ...],
+                                                           expected: list[str]) -> None:
+    escaped = "prompts/escaped.prompt.yaml"  # can't be read word by word: always a candidate
+    assert [p for p in picked(root, *paths) if p != escaped] == [p for p in expected if p != escaped]
+    assert (escaped in picked(root, *paths)) is bool(paths)
+
+
+def test_escapes_that_cannot_spell_a_name_are_read_as_words(tmp_path: Path) -> None:
+    (tmp_path / "p.prompt.yaml").write_text('messages: [{role: user, content: "dash \\u2014\\n"}]\n' + EVALS)
+    config = load_config(tmp_path)
+    tree = scan_tree(tmp_path, config.prompts)
+    assert candidates(changes("README.md"), tree, tmp_path, config, tmp_path / "eval-action.yaml",
+                      "eval-action.yaml") == []
+
+
+@pytest.mark.parametrize("path", [
+    "eval-action.yaml",  # the config itself
+    "agent/app/core.py",  # the config names the package
+    "bin/agent.js",  # the config names the command's file
+    "data/données.jsonl",  # outside ASCII: words can't be compared safely
+])
+def test_config_level_changes_make_every_prompt_a_candidate(root: Path, path: str) -> None:
+    assert picked(root, path) == scan_tree(root, load_config(root).prompts).prompts
+
+
+@pytest.mark.parametrize("template", [
+    "{% include name %}",  # the name is a variable
+    "{% include 'partials/' ~ name %}",  # built from pieces
+    "{% include ['a.j2', 'b.j2'] %}",  # the first that exists
+    "{% include '../outside.j2' %}",
+    "{% include 'missing.j2' %}",
+])
+def test_includes_that_cannot_be_followed_make_a_candidate(tmp_path: Path, template: str) -> None:
+    (tmp_path / "p.prompt.md").write_text("---\n" + EVALS + "---\n" + template + "\n")
+    config = load_config(tmp_path)
+    tree = scan_tree(tmp_path, config.prompts)
+    got = candidates(changes("README.md"), tree, tmp_path, config, tmp_path / "eval-action.yaml",
+                     "eval-action.yaml")
+    assert got == ["p.prompt.md"]
+
+
+def test_deleted_prompts_still_count_as_touching_prompt_files(root: Path) -> None:
+    config = load_config(root)
+    assert touches_prompt_files(changes("prompts/gone.prompt.yaml", status="D"), config)
+    assert not touches_prompt_files(changes("README.md"), config)

@@ -104,10 +104,10 @@ def test_action_defaults_are_valid_inputs() -> None:
 # ---------------------------------------------------------------- Dockerfile
 def test_dockerfile_shape() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.12\.\d+-slim-\w+$", text, re.M), "base image pinned to a patch tag"
+    assert re.search(r"^FROM python:3\.12\.\d+-alpine3\.\d+$", text, re.M), "base image pinned to a patch tag"
     assert re.search(r'^ENTRYPOINT \["eval-action", "ci"\]$', text, re.M)
     assert not re.search(r"^\s*(USER|WORKDIR)\b", text, re.M), "GitHub needs root and its own cwd"
-    assert "--no-install-recommends" in text and "rm -rf /var/lib/apt/lists/*" in text
+    assert "apk add --no-cache git" in text and "pip install --no-cache-dir" in text, "no package caches kept"
     assert "safe.directory" in text
 
 

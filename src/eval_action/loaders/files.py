@@ -1,4 +1,4 @@
-"""Finding prompt files: one walk of the tree, globs compiled once into a single regex.
+"""Finding prompt files (and symlinks): one walk of the tree, globs compiled once into a single regex.
 
 Glob syntax as in git and promptfoo: `*` and `?` stay within a folder, `**/` matches any
 number of folders including none (so `**/*.prompt.yaml` matches at the root), `[abc]`
@@ -9,22 +9,50 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv"})
 
 
+@dataclass(frozen=True)
+class Tree:
+    prompts: list[str]  # repository-relative POSIX paths of prompt files, sorted
+    symlinks: list[str]  # every symlink met on the walk: a dependency may be named through one
+
+
 def find_prompt_files(repo_root: Path, globs: list[str], *, cache_dir: str = ".eval-cache") -> list[str]:
     """Repository-relative POSIX paths matching any glob, sorted; skips VCS, dependency and cache folders."""
+    return scan_tree(repo_root, globs, cache_dir=cache_dir).prompts
+
+
+def scan_tree(repo_root: Path, globs: list[str], *, cache_dir: str = ".eval-cache") -> Tree:
+    """One walk of the tree (symlinked folders are listed, not entered), as `os.walk` would."""
     matcher = compile_globs(globs)
     root = os.path.abspath(repo_root)
     skip_rel = cache_dir.strip("/").removeprefix("./")
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = "" if dirpath == root else dirpath[len(root) + 1 :].replace(os.sep, "/") + "/"
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and rel_dir + d != skip_rel]
-        found.extend(rel_dir + f for f in filenames if matcher.fullmatch(rel_dir + f))
-    return sorted(found)
+    prompts: list[str] = []
+    links: list[str] = []
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            entries = list(os.scandir(os.path.join(root, rel_dir)))
+        except OSError:
+            continue
+        for entry in entries:  # DirEntry answers from the directory listing: no stat per file
+            rel = rel_dir + entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if entry.is_symlink():
+                links.append(rel)
+            elif is_dir and entry.name not in _SKIP_DIRS and rel != skip_rel:
+                pending.append(rel + "/")
+            if not is_dir and matcher.fullmatch(rel):
+                prompts.append(rel)
+    return Tree(sorted(prompts), sorted(links))
 
 
 def compile_globs(globs: list[str]) -> re.Pattern[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from jsonpath_ng import JSONPath
-from jsonpath_ng.ext import parse as parse_path
+from jsonpath_ng.ext.parser import parse as parse_path
 
 from eval_action.errors import UserError
 from eval_action.models import Score, ScorerSpec
