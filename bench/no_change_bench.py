@@ -82,6 +82,36 @@ def report(label: str, times: list[float]) -> None:
     print(line + " — median of 5, whole process")
 
 
+def stages(root: Path) -> None:
+    """Selection's own stages in this process (imports done, git excluded), medians of 5."""
+    from eval_action import planning, prefilter
+    from eval_action.changes import changed_files
+    from eval_action.config import load_config
+    from eval_action.discovery import select
+    from eval_action.loaders.files import scan_tree
+
+    change = changed_files(root, "main", "HEAD", lambda _: None)
+    walls: dict[str, list[float]] = {name: [] for name in ("config", "walk", "prefilter", "load", "select")}
+    for _ in range(5):
+        marks = [time.perf_counter()]
+        config = load_config(root)
+        marks.append(time.perf_counter())
+        tree = scan_tree(root, config.prompts)
+        marks.append(time.perf_counter())
+        paths = prefilter.candidates(change, tree, root, config, root / "eval-action.yaml", "eval-action.yaml")
+        marks.append(time.perf_counter())
+        specs = planning.load_specs(root, config, paths)
+        marks.append(time.perf_counter())
+        picked = select(change.files, list(specs.values()), config, config)
+        marks.append(time.perf_counter())
+        for name, begin, end in zip(walls, marks, marks[1:], strict=False):
+            walls[name].append(end - begin)
+    ms = {k: statistics.median(v) * 1000 for k, v in walls.items()}
+    print(f"selection stages, in process: {sum(ms.values()):.0f} ms for {len(picked.selected)} of "
+          f"{len(tree.prompts):,} prompts, {len(paths)} loaded (" + ", ".join(f"{k} {v:.0f} ms" for k, v in ms.items())
+          + ")")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--against", help="another eval-action executable to time side by side")
@@ -100,6 +130,7 @@ def main() -> None:
         subprocess.run([*GIT, "-C", str(root), "commit", "-qam", "20 datasets"], check=True)
         report("`--dry-run` after 20 dataset changes (selects 500 of 5,000 prompts)",
                medians(root, exes, "--dry-run"))
+        stages(root)
 
 
 if __name__ == "__main__":
