@@ -8,9 +8,6 @@ from typing import Any
 
 from eval_action.models import RunReport
 from eval_action.redaction import redact_text
-from eval_action.report.html import write_html
-from eval_action.report.jsonout import write_results
-from eval_action.report.junit import write_junit
 
 
 @dataclass(frozen=True)
@@ -23,6 +20,11 @@ class Written:
 
 def write_all(report: RunReport, output_dir: Path, body: str) -> Written:
     """`body` is the comment as posted (report.md is exactly what reviewers see)."""
+    # Imported here, after the evals: the writers (and junit-xml) would add to every run's start-up.
+    from eval_action.report.html import write_html
+    from eval_action.report.jsonout import write_results
+    from eval_action.report.junit import write_junit
+
     output_dir.mkdir(parents=True, exist_ok=True)
     written = Written(results=output_dir / "results.json", report=output_dir / "report.md",
                       junit=output_dir / "junit.xml", html=output_dir / "report.html")

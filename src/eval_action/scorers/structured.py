@@ -7,11 +7,9 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonpath_ng import JSONPath
-from jsonpath_ng.ext.parser import parse as parse_path
 
 from eval_action.errors import UserError
 from eval_action.models import Score, ScorerSpec
@@ -28,6 +26,9 @@ from eval_action.scorers._common import (
 from eval_action.scorers._json import find_json, first_json, parse_whole
 from eval_action.scorers._paths import inside_repo
 from eval_action.scorers.base import ScoreContext, ScorerDef, ScorerError
+
+if TYPE_CHECKING:
+    from jsonpath_ng import JSONPath
 
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -122,8 +123,10 @@ async def json_schema(spec: ScorerSpec, ctx: ScoreContext) -> Score:
 
 @functools.lru_cache(maxsize=256)
 def _compile_path(path: str) -> JSONPath:
+    from jsonpath_ng.ext.parser import parse  # here: its parser tables cost start-up, and few use it
+
     try:
-        return parse_path(path)
+        return parse(path)
     except Exception as e:  # jsonpath-ng raises bare Exceptions from its lexer and parser
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ScorerError(f"invalid JSON path {path!r}: {first} — write e.g. `$.city`") from None

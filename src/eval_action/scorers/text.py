@@ -8,8 +8,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
 from eval_action.models import Score, ScorerSpec
 from eval_action.scorers._common import (
     as_text,
@@ -123,6 +121,8 @@ async def levenshtein(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     """promptfoo: threshold is the largest edit distance that passes (default 5)."""
     target = as_text(value_or_expected(spec, ctx))
     limit = DEFAULT_MAX_DISTANCE if spec.threshold is None else spec.threshold
+    from rapidfuzz.distance import Levenshtein  # here: a compiled extension few runs need at start-up
+
     distance = Levenshtein.distance(ctx.output, target)
     # The score is a normalised similarity so a regression shows even while the distance still passes.
     similarity = 1 - distance / max(len(ctx.output), len(target), 1)
