@@ -6,10 +6,14 @@ repository holding every kind of dependency, one at a time, and checks exactly t
 
 from __future__ import annotations
 
+import itertools
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eval_action.changes import ChangeSet, FileChange
 from eval_action.config import load_config
@@ -157,3 +161,54 @@ def test_deleted_prompts_still_count_as_touching_prompt_files(root: Path) -> Non
     config = load_config(root)
     assert touches_prompt_files(changes("prompts/gone.prompt.yaml", status="D"), config)
     assert not touches_prompt_files(changes("README.md"), config)
+
+
+# ---------------------------------------------------------------- generated repositories
+_NAME = st.builds(str.__add__, st.sampled_from("ab"), st.text(alphabet="ab1-_", max_size=2))
+_FOLDER = st.lists(st.sampled_from(["data", "a", "ab", "b_1"]), max_size=2)
+
+
+@st.composite
+def _repository(draw: st.DrawFn) -> dict[str, str]:
+    """Prompts reading datasets, partials (including partials), scorer modules and packages, with
+    names that collide."""
+    files: dict[str, str] = {}
+    for i in range(draw(st.integers(1, 3))):
+        dataset = "/".join([*draw(_FOLDER), draw(_NAME) + ".jsonl"])
+        files[dataset] = '{"vars": {"q": "x"}}\n'
+        partials = ["/".join([*draw(_FOLDER), draw(_NAME) + ".j2"]) for _ in range(draw(st.integers(0, 2)))]
+        for outer, inner in itertools.pairwise(partials):
+            files[outer] = f"{{% include '{inner}' %}}"
+        if partials:
+            files.setdefault(partials[-1], "text")
+        package = draw(st.sampled_from(["pkg", "ab", "data"]))
+        module = draw(_NAME).replace("-", "_")
+        files[f"{package}/__init__.py"] = ""
+        if draw(st.booleans()):  # a module file, or a package whose every file is a dependency
+            files[f"{package}/{module}.py"] = "def fn(output, context): return True\n"
+        else:
+            files[f"{package}/{module}/__init__.py"] = "def fn(output, context): return True\n"
+            files[f"{package}/{module}/{draw(_NAME)}.py"] = ""
+        content = f"{{% include '{partials[0]}' %}}" if partials else "hi"
+        files[f"p{i}.prompt.yaml"] = (
+            f'messages: [{{role: user, content: "{content}"}}]\n'
+            f"evals:\n  dataset: {dataset}\n  scorers: [{{type: python, value: '{package}.{module}:fn'}}]\n")
+    return files
+
+
+@settings(max_examples=40, deadline=None)
+@given(_repository())
+def test_generated_repositories_never_lose_a_prompt(files: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        config = load_config(root)
+        tree = scan_tree(root, config.prompts)
+        specs = [load_prompt(Path(p), root, config) for p in tree.prompts]
+        for path in files:
+            change = changes(path)
+            must = {s.path for s in select(change.files, specs, config, config).selected}
+            got = set(candidates(change, tree, root, config, root / "eval-action.yaml", "eval-action.yaml"))
+            assert must <= got, f"{path}: {sorted(must - got)} dropped"
