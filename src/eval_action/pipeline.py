@@ -30,8 +30,9 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     changeset, all_reason = planning.find_changes(settings, log, fallback)
     config_rel = planning.config_rel(settings)
     tree = scan_tree(settings.repo_root, config.prompts)
-    paths = planning.matching(tree.prompts, settings.prompt_globs, config)
-    if changeset is not None:
+    if changeset is None:  # every prompt (or those --prompts names) runs
+        paths = planning.matching(tree.prompts, settings.prompt_globs, config)
+    else:  # only prompts the change may affect are loaded; select() decides among them
         config_file = settings.config_path or settings.repo_root / CONFIG_FILE
         paths = prefilter.candidates(changeset, tree, settings.repo_root, config, config_file, config_rel)
         if not paths and not prefilter.touches_prompt_files(changeset, config):
