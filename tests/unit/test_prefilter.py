@@ -75,9 +75,7 @@ evals:
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("repo")
-    for rel, text in FILES.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_tree(root, FILES)
     os.symlink("real.jsonl", root / "data/alias.jsonl")
     return root
 
@@ -87,23 +85,33 @@ def changes(*paths: str, status: str = "M") -> ChangeSet:
                      files=[FileChange(status=status, path=p) for p in paths], notes=[])  # type: ignore[arg-type]
 
 
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
 def picked(root: Path, *paths: str) -> list[str]:
     config = load_config(root)
     return candidates(changes(*paths), scan_tree(root, config.prompts), root, config,
                       root / "eval-action.yaml", "eval-action.yaml")
 
 
-def test_every_prompt_select_would_pick_is_a_candidate(root: Path) -> None:
+def assert_nothing_dropped(root: Path, paths: list[str], statuses: tuple[str, ...] = ("M",)) -> None:
+    """Changing each path alone: every prompt `select()` picks from all prompts was a candidate."""
     config = load_config(root)
     tree = scan_tree(root, config.prompts)
     specs = [load_prompt(Path(p), root, config) for p in tree.prompts]
-    every_file = [*FILES, "data/alias.jsonl"]
-    for path in every_file:
-        for status in ("M", "D"):
+    for path in paths:
+        for status in statuses:
             change = changes(path, status=status)
             must = {s.path for s in select(change.files, specs, config, config).selected}
             got = set(candidates(change, tree, root, config, root / "eval-action.yaml", "eval-action.yaml"))
             assert must <= got, f"{path} ({status}): {sorted(must - got)} dropped"
+
+
+def test_every_prompt_select_would_pick_is_a_candidate(root: Path) -> None:
+    assert_nothing_dropped(root, [*FILES, "data/alias.jsonl"], statuses=("M", "D"))
 
 
 @pytest.mark.parametrize(("paths", "expected"), [
@@ -125,10 +133,7 @@ def test_only_prompts_naming_a_changed_path_are_candidates(root: Path, paths: tu
 
 def test_escapes_that_cannot_spell_a_name_are_read_as_words(tmp_path: Path) -> None:
     (tmp_path / "p.prompt.yaml").write_text('messages: [{role: user, content: "dash \\u2014\\n"}]\n' + EVALS)
-    config = load_config(tmp_path)
-    tree = scan_tree(tmp_path, config.prompts)
-    assert candidates(changes("README.md"), tree, tmp_path, config, tmp_path / "eval-action.yaml",
-                      "eval-action.yaml") == []
+    assert picked(tmp_path, "README.md") == []
 
 
 @pytest.mark.parametrize("path", [
@@ -150,11 +155,7 @@ def test_config_level_changes_make_every_prompt_a_candidate(root: Path, path: st
 ])
 def test_includes_that_cannot_be_followed_make_a_candidate(tmp_path: Path, template: str) -> None:
     (tmp_path / "p.prompt.md").write_text("---\n" + EVALS + "---\n" + template + "\n")
-    config = load_config(tmp_path)
-    tree = scan_tree(tmp_path, config.prompts)
-    got = candidates(changes("README.md"), tree, tmp_path, config, tmp_path / "eval-action.yaml",
-                     "eval-action.yaml")
-    assert got == ["p.prompt.md"]
+    assert picked(tmp_path, "README.md") == ["p.prompt.md"]
 
 
 def test_deleted_prompts_still_count_as_touching_prompt_files(root: Path) -> None:
@@ -200,15 +201,5 @@ def _repository(draw: st.DrawFn) -> dict[str, str]:
 @given(_repository())
 def test_generated_repositories_never_lose_a_prompt(files: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for rel, text in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
-        config = load_config(root)
-        tree = scan_tree(root, config.prompts)
-        specs = [load_prompt(Path(p), root, config) for p in tree.prompts]
-        for path in files:
-            change = changes(path)
-            must = {s.path for s in select(change.files, specs, config, config).selected}
-            got = set(candidates(change, tree, root, config, root / "eval-action.yaml", "eval-action.yaml"))
-            assert must <= got, f"{path}: {sorted(must - got)} dropped"
+        write_tree(Path(tmp), files)
+        assert_nothing_dropped(Path(tmp), list(files))
