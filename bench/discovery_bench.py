@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval_action.changes import changed_files
-from eval_action.discovery import select
-from eval_action.models import Config, Dependency, Message, PromptSpec, ProviderSpec, Trigger
+from eval_action.model.specs import Config, Dependency, Message, PromptSpec, ProviderSpec, Trigger
+from eval_action.selection.changes import changed_files
+from eval_action.selection.discovery import select
 
 FILES = 50_000
 PROMPTS = 5_000

@@ -84,11 +84,12 @@ def report(label: str, times: list[float]) -> None:
 
 def stages(root: Path) -> None:
     """Selection's own stages in this process (imports done, git excluded), medians of 5."""
-    from eval_action import planning, prefilter
-    from eval_action.changes import changed_files
-    from eval_action.config import load_config
-    from eval_action.discovery import select
-    from eval_action.loaders.files import scan_tree
+    from eval_action.inputs.config import load_config
+    from eval_action.inputs.prompts.files import scan_tree
+    from eval_action.selection import plan as planning
+    from eval_action.selection import prefilter
+    from eval_action.selection.changes import changed_files
+    from eval_action.selection.discovery import select
 
     change = changed_files(root, "main", "HEAD", lambda _: None)
     walls: dict[str, list[float]] = {name: [] for name in ("config", "walk", "prefilter", "load", "select")}

@@ -9,8 +9,8 @@ import argparse
 import statistics
 import time
 
-from eval_action.models import CaseResult, PromptResult, RunReport, Score, Totals
-from eval_action.report.markdown import render_comment
+from eval_action.model.results import CaseResult, PromptResult, RunReport, Score, Totals
+from eval_action.render.markdown import render_comment
 
 
 def report(cases: int, prompts: int) -> RunReport:

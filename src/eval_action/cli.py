@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from eval_action.errors import UserError
+    from eval_action.model.errors import UserError
 
     try:
         return _dispatch(args, os.environ)
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
-    from eval_action import commands
+    from eval_action.commands import legacy as commands
 
     if args.command == "validate":
         return commands.validate(Path.cwd(), _opt_path(args.config), args.prompts or [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval_action.models import CaseResult, PromptResult, RunReport, RunStats, Score, Totals
+from eval_action.model.results import CaseResult, PromptResult, RunReport, RunStats, Score, Totals
 
 HOSTILE = [
     "</script><script>window.__pwned = 1; alert(1)</script>",

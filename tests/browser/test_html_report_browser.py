@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from html_samples import mixed_report
 
-from eval_action.report.html import write_html
+from eval_action.render.html import write_html
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402

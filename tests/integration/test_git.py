@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from eval_action import changes, git
-from eval_action.changes import FileChange, changed_files
-from eval_action.discovery import select
-from eval_action.errors import GitError
-from eval_action.models import Config, Dependency, Message, PromptSpec, ProviderSpec, Trigger
+from eval_action.model.errors import GitError
+from eval_action.model.specs import Config, Dependency, Message, PromptSpec, ProviderSpec, Trigger
+from eval_action.selection import changes, git
+from eval_action.selection.changes import FileChange, changed_files
+from eval_action.selection.discovery import select
 
 _IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
 

@@ -25,7 +25,7 @@ from harness_ci import (
     run_cli,
 )
 
-from eval_action.report.marker import parse_marker
+from eval_action.render.marker import parse_marker
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eval_action.errors import UserError
-from eval_action.loaders import load_prompt
-from eval_action.models import Config
+from eval_action.inputs.prompts import load_prompt
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Config
 
 CORPUS = Path(__file__).parent.parent / "badinput"
 

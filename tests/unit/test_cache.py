@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eval_action.cache import ResponseCache, cache_key
+from eval_action.execution.cache import ResponseCache, cache_key
 
 IDENTITY = {"type": "openai", "model": "m", "base_url": "http://x/v1", "params": {}}
 REQUEST = {"messages": [{"role": "user", "content": "hi"}], "params": {"temperature": 0}}

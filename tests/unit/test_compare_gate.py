@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from eval_action import compare, gate
-from eval_action.models import CaseResult, Score, Thresholds
-from eval_action.stats import mcnemar_exact, percentile
+from eval_action.model.results import CaseResult, Score
+from eval_action.model.specs import Thresholds
+from eval_action.verdict import compare, gate
+from eval_action.verdict.stats import mcnemar_exact, percentile
 
 
 def case(cid: str, passed: bool, score: float | None = None, error: str | None = None) -> CaseResult:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from eval_action.config import load_config
-from eval_action.errors import UserError
-from eval_action.models import Config, ProviderSpec
+from eval_action.inputs.config import load_config
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Config, ProviderSpec
 
 
 def _write(root: Path, text: str, name: str = "eval-action.yaml") -> Path:

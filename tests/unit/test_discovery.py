@@ -6,9 +6,7 @@ import time
 
 import pytest
 
-from eval_action.changes import FileChange
-from eval_action.discovery import Selected, compile_globs, select, select_all
-from eval_action.models import (
+from eval_action.model.specs import (
     Config,
     Defaults,
     Dependency,
@@ -19,6 +17,8 @@ from eval_action.models import (
     ScorerSpec,
     Trigger,
 )
+from eval_action.selection.changes import FileChange
+from eval_action.selection.discovery import Selected, compile_globs, select, select_all
 
 GPT = ProviderSpec(type="openai", model="gpt-4o-mini")
 CLAUDE = ProviderSpec(type="anthropic", model="claude-haiku-4-5")

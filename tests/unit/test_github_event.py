@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eval_action.errors import UserError
+from eval_action.model.errors import UserError
 from eval_action.platforms.github import GitHubPlatform
 from eval_action.platforms.github_event import ZERO_SHA
 from eval_action.platforms.inputs import ActionInputs

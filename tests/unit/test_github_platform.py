@@ -14,7 +14,7 @@ from github import GithubRetry
 from eval_action.platforms.base import CIContext
 from eval_action.platforms.github import GitHubPlatform
 from eval_action.platforms.workflow_commands import SUMMARY_LIMIT
-from eval_action.report.marker import make_marker
+from eval_action.render.marker import make_marker
 from fakes.forge import FakeForge
 from support import parse_outputs
 

@@ -9,7 +9,7 @@ import pytest
 
 from eval_action.platforms.base import CIContext
 from eval_action.platforms.gitlab import GitLabPlatform
-from eval_action.report.marker import make_marker
+from eval_action.render.marker import make_marker
 from fakes.forge import FakeForge
 
 TOKEN = "glpat-secret-456"

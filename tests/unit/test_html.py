@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from browser.html_samples import HOSTILE, big_report, mixed_report
-from eval_action.models import RunReport
-from eval_action.report.html import embed_json, render_html, write_html
+from eval_action.model.results import RunReport
+from eval_action.render.html import embed_json, render_html, write_html
 
 ISLAND = re.compile(r'<script type="application/json" id="data">(.*?)</script>', re.S)
 

@@ -10,7 +10,7 @@ import xmlschema
 from junitparser import Error, Failure, JUnitXml
 from test_report_golden import HOSTILE, SCENARIOS, errored_target, flaky, hostile, regressions
 
-from eval_action.report.junit import write_junit
+from eval_action.render.junit import write_junit
 
 # Jenkins' xUnit JUnit schema (MIT, see its header); GitLab's parser accepts what it allows.
 XSD = Path(__file__).resolve().parents[1] / "golden" / "junit-jenkins-xunit-10.xsd"

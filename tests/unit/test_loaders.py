@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eval_action.errors import UserError, UserErrors
-from eval_action.loaders import load_prompt, load_prompts
-from eval_action.loaders.datasets import hash_vars
-from eval_action.models import Case, Config, Dependency, Message, ProviderSpec
+from eval_action.inputs.prompts import load_prompt, load_prompts
+from eval_action.inputs.prompts.datasets import hash_vars
+from eval_action.model.errors import UserError, UserErrors
+from eval_action.model.specs import Case, Config, Dependency, Message, ProviderSpec
 
 CONFIG = Config(providers={
     "default": ProviderSpec(type="openai", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1"),

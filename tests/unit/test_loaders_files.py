@@ -4,9 +4,9 @@ import os
 import time
 from pathlib import Path
 
-from eval_action.loaders import find_prompt_files
-from eval_action.loaders.files import scan_tree
-from eval_action.models import DEFAULT_PROMPT_GLOBS
+from eval_action.inputs.prompts import find_prompt_files
+from eval_action.inputs.prompts.files import scan_tree
+from eval_action.model.specs import DEFAULT_PROMPT_GLOBS
 
 
 def touch(root: Path, *rels: str) -> None:

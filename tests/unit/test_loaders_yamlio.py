@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from eval_action.errors import UserError
-from eval_action.paths import repo_relative, resolve_inside
-from eval_action.yamlio import decode, load_yaml, split_front_matter, validate
+from eval_action.inputs.paths import repo_relative, resolve_inside
+from eval_action.inputs.yamlio import decode, load_yaml, split_front_matter, validate
+from eval_action.model.errors import UserError
 
 
 class Inner(BaseModel):

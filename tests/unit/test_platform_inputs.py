@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval_action.errors import UserError
+from eval_action.model.errors import UserError
 from eval_action.platforms.inputs import INPUT_NAMES, ActionInputs, inputs_from_env, parse_inputs
 
 

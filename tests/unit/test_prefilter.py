@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval_action.changes import ChangeSet, FileChange
-from eval_action.config import load_config
-from eval_action.discovery import select
-from eval_action.loaders import load_prompt
-from eval_action.loaders.files import scan_tree
-from eval_action.prefilter import candidates, touches_prompt_files
+from eval_action.inputs.config import load_config
+from eval_action.inputs.prompts import load_prompt
+from eval_action.inputs.prompts.files import scan_tree
+from eval_action.selection.changes import ChangeSet, FileChange
+from eval_action.selection.discovery import select
+from eval_action.selection.prefilter import candidates, touches_prompt_files
 
 CONFIG = """\
 providers:

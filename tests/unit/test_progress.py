@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from eval_action.models import CaseResult, Config, PromptSpec, ProviderSpec
-from eval_action.progress import Progress
-from eval_action.runner import PromptJob
+from eval_action.execution.progress import Progress
+from eval_action.execution.runner import PromptJob
+from eval_action.model.results import CaseResult
+from eval_action.model.specs import Config, PromptSpec, ProviderSpec
 
 
 def job(path: str) -> PromptJob:

@@ -7,7 +7,7 @@ from cmarkgfm.cmark import Options
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval_action.report.escape import code_span, fenced, html_text, inline
+from eval_action.render.escape import code_span, fenced, html_text, inline
 
 PIECES = [*"<>/&!@#[]()|`*_~\\:.\n -w", "details", "img", "http", "www", "x", "1", "--"]
 NASTY = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)

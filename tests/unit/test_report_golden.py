@@ -16,16 +16,9 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
-from eval_action.models import (
-    CaseResult,
-    PromptResult,
-    RunReport,
-    RunStats,
-    Score,
-    Totals,
-)
-from eval_action.report.markdown import render_comment, render_summary
-from eval_action.report.marker import parse_marker
+from eval_action.model.results import CaseResult, PromptResult, RunReport, RunStats, Score, Totals
+from eval_action.render.markdown import render_comment, render_summary
+from eval_action.render.marker import parse_marker
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 HEAD = "0123456789abcdef0123456789abcdef01234567"

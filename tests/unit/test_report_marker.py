@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from eval_action.report.marker import Marker, make_marker, parse_marker
+from eval_action.render.marker import Marker, make_marker, parse_marker
 
 
 def test_round_trip() -> None:

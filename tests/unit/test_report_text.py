@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from test_report_golden import SCENARIOS, hostile, huge, nothing, regressions
 
-from eval_action.report.text import render_text
+from eval_action.render.text import render_text
 
 
 def test_regressions_text() -> None:
@@ -37,6 +37,6 @@ def test_every_scenario_renders() -> None:
 
 
 def test_a_tiny_cost_is_not_shown_as_zero() -> None:
-    from eval_action.report.fmt import usd
+    from eval_action.render.fmt import usd
 
     assert (usd(0.00002), usd(0.0), usd(0.0123), usd(12.5)) == ("<$0.0001", "$0.0000", "$0.0123", "$12.50")

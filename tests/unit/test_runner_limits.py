@@ -6,9 +6,9 @@ import asyncio
 import time
 from pathlib import Path
 
-from eval_action.models import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
-from eval_action.ratelimit import Limiter
-from eval_action.runner import PromptJob, RunOptions, run_jobs_sync
+from eval_action.execution.ratelimit import Limiter
+from eval_action.execution.runner import PromptJob, RunOptions, run_jobs_sync
+from eval_action.model.specs import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
 from fakes.llm import FakeLLM
 
 

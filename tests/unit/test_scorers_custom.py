@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from eval_action.models import Message, ScorerSpec
-from eval_action.scorers.base import ScoreContext
-from eval_action.scorers.registry import score_case, validate_scorer
+from eval_action.execution.scorers.base import ScoreContext
+from eval_action.execution.scorers.registry import score_case, validate_scorer
+from eval_action.model.specs import Message, ScorerSpec
 
 USER_CODE = '''
 import asyncio

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from eval_action.errors import TargetError
-from eval_action.models import Message, ProviderSpec, ScorerSpec
-from eval_action.scorers.base import ScoreContext
-from eval_action.scorers.registry import score_case, validate_scorer
+from eval_action.execution.scorers.base import ScoreContext
+from eval_action.execution.scorers.registry import score_case, validate_scorer
+from eval_action.model.errors import TargetError
+from eval_action.model.specs import Message, ProviderSpec, ScorerSpec
 from fakes.llm import FakeLLM, last_user_text
 
 

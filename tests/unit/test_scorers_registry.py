@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from eval_action.errors import UserError
-from eval_action.models import Message, ScorerSpec
-from eval_action.scorers.base import ScoreContext
-from eval_action.scorers.registry import known_types, score_case, validate_scorer
+from eval_action.execution.scorers.base import ScoreContext
+from eval_action.execution.scorers.registry import known_types, score_case, validate_scorer
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Message, ScorerSpec
 
 
 class BrokenGrader:

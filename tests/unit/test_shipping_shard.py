@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eval_action.cli import main
-from eval_action.errors import UserError
+from eval_action.model.errors import UserError
 from eval_action.platforms.gitlab import GitLabPlatform, node_shard
 from eval_action.platforms.inputs import parse_inputs
 from fakes.llm import FakeLLM

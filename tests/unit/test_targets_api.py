@@ -10,13 +10,13 @@ from typing import TypeVar
 
 import pytest
 
-from eval_action.errors import TargetError, UserError
-from eval_action.models import Message, ProviderSpec
-from eval_action.targets.anthropic import AnthropicTarget
-from eval_action.targets.base import TargetRequest, TargetResponse
-from eval_action.targets.http import HttpPool, _retry_after, short_message
-from eval_action.targets.openai import OpenAITarget
-from eval_action.targets.registry import make_target
+from eval_action.execution.targets.anthropic import AnthropicTarget
+from eval_action.execution.targets.base import TargetRequest, TargetResponse
+from eval_action.execution.targets.http import HttpPool, _retry_after, short_message
+from eval_action.execution.targets.openai import OpenAITarget
+from eval_action.execution.targets.registry import make_target
+from eval_action.model.errors import TargetError, UserError
+from eval_action.model.specs import Message, ProviderSpec
 from fakes.llm import FakeLLM
 
 T = TypeVar("T")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from eval_action.errors import TargetError, UserError
-from eval_action.models import Message, ProviderSpec
-from eval_action.targets.base import Target, TargetRequest, TargetResponse
-from eval_action.targets.command import CommandTarget
-from eval_action.targets.python_fn import PythonTarget
+from eval_action.execution.targets.base import Target, TargetRequest, TargetResponse
+from eval_action.execution.targets.command import CommandTarget
+from eval_action.execution.targets.python_fn import PythonTarget
+from eval_action.model.errors import TargetError, UserError
+from eval_action.model.specs import Message, ProviderSpec
 
 REQUEST = TargetRequest(messages=[Message(role="user", content="hi")], params={"temperature": 0},
                         vars={"country": "France"}, case_id="fr", prompt="p.prompt.yaml")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from eval_action.errors import UserError
+from eval_action.model.errors import UserError
 from eval_action.platforms.base import CIContext
 from eval_action.platforms.inputs import ActionInputs
 

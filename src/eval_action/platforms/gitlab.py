@@ -15,7 +15,7 @@ import requests
 from gitlab.v4.objects import ProjectMergeRequest
 from pydantic import SecretStr
 
-from eval_action.errors import UserError
+from eval_action.model.errors import UserError
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
 from eval_action.platforms.inputs import AUTO_SHARD, ActionInputs, inputs_from_env
 from eval_action.platforms.sticky import Posted, plan_sticky

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from eval_action.errors import UserError
+from eval_action.model.errors import UserError
 
 AUTO_SHARD = "auto"
 _TRUE = {"true", "yes", "on", "1"}

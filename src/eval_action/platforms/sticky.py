@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from eval_action.report.marker import clean_key, parse_marker
+from eval_action.render.marker import clean_key, parse_marker
 
 
 class Posted(BaseModel):

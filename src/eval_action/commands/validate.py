@@ -1,0 +1,51 @@
+"""`eval-action validate`: load every prompt, dataset and scorer and render every case; call nothing.
+
+Collects every problem instead of stopping at the first, so one run lists all that needs fixing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval_action.execution.scorers.registry import validate_scorer
+from eval_action.inputs import templating
+from eval_action.inputs.config import load_config
+from eval_action.inputs.prompts import find_prompt_files, load_prompt
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Config, PromptSpec
+from eval_action.selection.plan import matches_any
+
+
+def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tuple[list[str], int]:
+    try:
+        config = load_config(root, config_path)
+    except UserError as e:
+        return [str(e)], 0
+    paths = [p for p in find_prompt_files(root, config.prompts) if not globs or matches_any(p, globs)]
+    problems: list[str] = []
+    for rel in paths:
+        problems += _validate_prompt(root, rel, config)
+    return problems, len(paths)
+
+
+def _validate_prompt(root: Path, rel: str, config: Config) -> list[str]:
+    try:
+        spec = load_prompt(root / rel, root, config)
+    except UserError as e:
+        return [str(e)]
+    problems = [_where(spec, s.line) + f"scorer `{s.label}`: {p}"
+                for s in spec.scorers for p in validate_scorer(s, (root / rel).parent, root)]
+    return problems + _render_cases(spec, root)
+
+
+def _render_cases(spec: PromptSpec, root: Path) -> list[str]:
+    for case in spec.cases:
+        try:
+            templating.render_messages(spec, case, root)
+        except UserError as e:
+            return [str(e)]  # one undefined variable usually breaks every case alike
+    return []
+
+
+def _where(spec: PromptSpec, line: int | None) -> str:
+    return f"{spec.path}:{line}: " if line else f"{spec.path}: "

@@ -1,0 +1,53 @@
+"""The scorer contract: a small async function registered by name."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from eval_action.model.results import Score
+from eval_action.model.specs import Message, ProviderSpec, ScorerSpec
+
+
+class Grader(Protocol):
+    """Model calls a scorer may make; the runner supplies it with its concurrency, retries and cache."""
+
+    async def complete(self, provider: str | ProviderSpec | None, messages: list[Message]) -> str: ...
+
+    async def embed(self, provider: str | ProviderSpec | None, texts: list[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class ScoreContext:
+    output: str
+    vars: dict[str, Any]
+    expected: Any
+    case_id: str
+    prompt: str  # prompt path, repository-relative
+    prompt_dir: Path  # absolute folder of the prompt file: scorer files resolve from here
+    repo_root: Path
+    grader: Grader
+    latency_ms: float | None = None
+    tokens: int | None = None
+    cost_usd: float | None = None
+    messages: list[Message] = field(default_factory=list)
+    cached: bool = False  # the answer came from the cache: latency/cost/tokens are the recorded ones
+
+
+ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]
+Validator = Callable[[ScorerSpec, Path, Path], list[str]]  # (spec, prompt_dir, repo_root) -> problems
+
+
+class ScorerError(Exception):
+    """The scorer could not judge this case; its message becomes the errored score's reason."""
+
+
+@dataclass(frozen=True)
+class ScorerDef:
+    """A registered scorer: the async function, its static checks, and whether `not-` may invert it."""
+
+    fn: ScorerFn
+    validate: Validator | None = None
+    invertible: bool = True

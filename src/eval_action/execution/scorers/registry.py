@@ -1,0 +1,143 @@
+"""Scorers by name: render options, run each scorer, invert `not-` types, never let one crash a case."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from eval_action.execution.scorers import custom, judge, operational, similarity, structured, text
+from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.inputs.templating import case_context, render_value
+from eval_action.model.results import Score
+from eval_action.model.specs import Case, ScorerSpec
+
+_REGISTRY: dict[str, ScorerDef] = {
+    **text.SCORERS,
+    **structured.SCORERS,
+    **similarity.SCORERS,
+    **judge.SCORERS,
+    **operational.SCORERS,
+    **custom.SCORERS,
+}
+_NOT = "not-"
+_REASON_LIMIT = 300
+_SPACE_RE = re.compile(r"\s+")
+_BARE_VAR_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
+
+
+def known_types() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _split(type_: str) -> tuple[str, bool]:
+    """("contains", True) for "not-contains"; a type that merely starts with "not-" stays as it is."""
+    if type_.startswith(_NOT) and type_[len(_NOT):] in _REGISTRY:
+        return type_[len(_NOT):], True
+    return type_, False
+
+
+def unique_labels(scorers: list[ScorerSpec]) -> list[str]:
+    """Labels in order, repeats numbered: contains, contains#2."""
+    seen: dict[str, int] = {}
+    labels = []
+    for spec in scorers:
+        seen[spec.label] = seen.get(spec.label, 0) + 1
+        labels.append(spec.label if seen[spec.label] == 1 else f"{spec.label}#{seen[spec.label]}")
+    return labels
+
+
+async def score_case(scorers: list[ScorerSpec], ctx: ScoreContext) -> dict[str, Score]:
+    """Every scorer's Score keyed by label. Template errors (UserError) propagate; nothing else does."""
+    variables = case_context(Case(id=ctx.case_id, vars=ctx.vars, expected=ctx.expected))
+    variables["output"] = ctx.output
+    rendered = [_render(spec, variables, ctx) for spec in scorers]
+    scores = await asyncio.gather(*(_score_one(spec, ctx) for spec in rendered))
+    return dict(zip(unique_labels(scorers), scores, strict=True))
+
+
+def _render(spec: ScorerSpec, variables: dict[str, Any], ctx: ScoreContext) -> ScorerSpec:
+    where = f"{ctx.prompt}:{spec.line}" if spec.line else ctx.prompt
+    fields = spec.model_dump(exclude={"line"})
+    for key in ["value", *spec.options]:
+        native = _lookup(fields[key], variables)
+        if native is None:
+            native = render_value(fields[key], variables, ctx.repo_root, where)
+        fields[key] = native
+    return ScorerSpec(**fields, line=spec.line)
+
+
+def _lookup(value: Any, variables: dict[str, Any]) -> Any:
+    """`"{{ expected }}"` alone keeps the variable's own type, so a list stays a list and 42 a number."""
+    match = _BARE_VAR_RE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    found: Any = variables
+    for part in match.group(1).split("."):
+        if not isinstance(found, dict) or part not in found:
+            return None
+        found = found[part]
+    return None if isinstance(found, str) else found
+
+
+async def _score_one(spec: ScorerSpec, ctx: ScoreContext) -> Score:
+    base, inverted = _split(spec.type)
+    found = _REGISTRY.get(base)
+    if found is None or (inverted and not found.invertible):
+        return _errored(f"unknown scorer type {spec.type!r} — run `eval-action validate` for the fix")
+    try:
+        score = await found.fn(spec.model_copy(update={"type": base}), ctx)
+    except ScorerError as e:
+        return _errored(str(e))
+    except Exception as e:  # one broken scorer must not take the case, or the run, down with it
+        return _errored(f"{base} failed: {_last_line(e)}")
+    if inverted:
+        score = _invert(score, spec.type)
+    clamped = min(max(score.score, 0.0), 1.0)
+    return score.model_copy(update={"reason": one_line(score.reason), "score": clamped})
+
+
+def _invert(score: Score, type_: str) -> Score:
+    if score.passed:
+        return Score(score=1 - score.score, passed=False, reason=f"{type_} failed: {score.reason}")
+    return Score(score=1 - score.score, passed=True, reason=f"{type_} holds")
+
+
+def _errored(reason: str) -> Score:
+    return Score(score=0.0, passed=False, reason=one_line(reason), errored=True)
+
+
+def _last_line(e: BaseException) -> str:
+    lines = [line for line in str(e).splitlines() if line.strip()]
+    return f"{type(e).__name__}: {lines[-1]}" if lines else type(e).__name__
+
+
+def one_line(reason: str) -> str:
+    flat = _SPACE_RE.sub(" ", reason).strip()
+    return flat if len(flat) <= _REASON_LIMIT else flat[: _REASON_LIMIT - 1] + "…"
+
+
+# ---------------------------------------------------------------- static checks
+def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
+    """Problems with one scorer, each "what — how to fix"; [] when it is fine. Calls no model."""
+    base, inverted = _split(spec.type)
+    found = _REGISTRY.get(base)
+    if found is None:
+        return [_unknown(spec.type)]
+    problems = []
+    if inverted and not found.invertible:
+        problems.append(f"{spec.type} is not supported — {base} is a budget; set its `threshold:` instead")
+    if spec.weight < 0:
+        problems.append(f"weight {spec.weight:g} is negative — use 0 or more")
+    if found.validate is not None:
+        problems += found.validate(spec.model_copy(update={"type": base}), prompt_dir, repo_root)
+    return problems
+
+
+def _unknown(type_: str) -> str:
+    names = known_types() + [_NOT + t for t, d in _REGISTRY.items() if d.invertible]
+    close = difflib.get_close_matches(type_, names, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known types: {', '.join(known_types())}"
+    return f"unknown scorer type {type_!r} — {hint}"

@@ -1,0 +1,54 @@
+"""Anthropic's Messages API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eval_action.execution.targets.auth import api_key
+from eval_action.execution.targets.base import TargetRequest, TargetResponse
+from eval_action.execution.targets.http import HttpPool
+from eval_action.model.specs import ProviderSpec
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 1024
+
+
+class AnthropicTarget:
+    def __init__(self, spec: ProviderSpec, *, env: Mapping[str, str], http: HttpPool,
+                 timeout_s: float) -> None:
+        self.spec = spec
+        self.model = spec.model or "claude-haiku-4-5"
+        self.base_url = (spec.base_url or env.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self._key = api_key(env, spec.api_key_env or "ANTHROPIC_API_KEY", self.base_url, spec.label())
+        self._http = http
+        self._timeout_s = timeout_s
+
+    def cache_identity(self) -> dict[str, Any] | None:
+        return {"type": "anthropic", "model": self.model, "base_url": self.base_url,
+                "params": self.spec.params}
+
+    async def complete(self, request: TargetRequest) -> TargetResponse:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        turns = [m.model_dump() for m in request.messages if m.role != "system"]
+        payload: dict[str, Any] = {"max_tokens": DEFAULT_MAX_TOKENS, **self.spec.params, **request.params,
+                                   "model": self.model, "messages": turns}
+        if system:
+            payload["system"] = system
+        headers = {"anthropic-version": API_VERSION}
+        if self._key:
+            headers["x-api-key"] = self._key
+        return await self._http.post_json(f"{self.base_url}/v1/messages", payload, headers=headers,
+                                          timeout_s=self._timeout_s, parse=_parse,
+                                          secrets=[self._key] if self._key else [])
+
+
+def _parse(body: Any) -> TargetResponse:
+    blocks = body["content"]
+    if not blocks:
+        raise ValueError("empty content")
+    text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+    usage = body.get("usage") or {}
+    return TargetResponse(output=text, input_tokens=usage.get("input_tokens"),
+                          output_tokens=usage.get("output_tokens"))

@@ -1,0 +1,25 @@
+"""API keys for model targets: read from the environment the CLI hands over, never logged."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from eval_action.model.errors import UserError
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def is_local(base_url: str) -> bool:
+    """Self-hosted servers (Ollama, vLLM, llama.cpp) usually need no key."""
+    parts = urlsplit(base_url)
+    return parts.scheme == "http" or (parts.hostname or "") in _LOOPBACK
+
+
+def api_key(env: Mapping[str, str], variable: str, base_url: str, label: str) -> str | None:
+    key = env.get(variable, "").strip()
+    if key or is_local(base_url):
+        return key or None
+    raise UserError(f"provider {label} needs an API key but {variable} is not set — add it to the job's "
+                    f"environment (e.g. `env: {variable}: ${{{{ secrets.{variable} }}}}`), "
+                    "or name another variable with `api_key_env:`")

@@ -1,0 +1,76 @@
+"""Any program as a target: JSON request on stdin, the answer on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from eval_action.execution.targets.base import TargetRequest, TargetResponse
+from eval_action.execution.targets.python_fn import answer_from
+from eval_action.model.errors import TargetError, UserError
+from eval_action.model.specs import ProviderSpec
+
+_STDERR_TAIL = 300
+
+
+class CommandTarget:
+    def __init__(self, spec: ProviderSpec, *, env: Mapping[str, str], repo_root: Path,
+                 timeout_s: float) -> None:
+        if not spec.command:
+            raise UserError('a `command` provider needs `command: ["program", "arg", ...]`')
+        self.spec = spec
+        self.argv = [_resolve(spec.command[0], env, repo_root), *spec.command[1:]]
+        self._env = dict(env)  # already scrubbed of CI tokens by the CLI; passed exactly
+        self._cwd = repo_root
+        self._timeout_s = timeout_s
+        self._label = " ".join(spec.command)
+
+    def cache_identity(self) -> dict[str, Any] | None:
+        return None  # the program may change without the request changing
+
+    async def complete(self, request: TargetRequest) -> TargetResponse:
+        stdin = json.dumps({"messages": [m.model_dump() for m in request.messages], "vars": request.vars,
+                            "params": {**self.spec.params, **request.params}, "case_id": request.case_id})
+        proc = await asyncio.create_subprocess_exec(
+            *self.argv, cwd=self._cwd, env=self._env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), self._timeout_s)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise TargetError(f"`{self._label}` timed out after {self._timeout_s:g}s") from None
+        if proc.returncode != 0:
+            tail = err.decode(errors="replace").strip()[-_STDERR_TAIL:]
+            raise TargetError(f"`{self._label}` exited with status {proc.returncode}: {tail}".rstrip(": "))
+        return _parse_stdout(out.decode(errors="replace"), self._label)
+
+
+def _parse_stdout(text: str, label: str) -> TargetResponse:
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "output" in data:
+            return answer_from(data, f"`{label}`")
+    return TargetResponse(output=text.rstrip("\n"))
+
+
+def _resolve(program: str, env: Mapping[str, str], repo_root: Path) -> str:
+    """Check the program exists now, so a typo is a config error and not N errored cases."""
+    if "/" in program:
+        path = (repo_root / program).resolve()
+        if not path.is_file():
+            raise UserError(f"command {program!r} does not exist — paths are relative to the repository root")
+        return str(path)
+    found = shutil.which(program, path=env.get("PATH"))
+    if found is None:
+        raise UserError(f"command {program!r} is not on PATH — install it in the job's image "
+                        "or fix `command:`")
+    return program

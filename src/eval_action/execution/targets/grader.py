@@ -1,0 +1,59 @@
+"""The Grader scorers use (llm-rubric, factuality, similar): the run's targets, limiter, retries and cache."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from eval_action.execution.targets.base import Target, TargetRequest
+from eval_action.execution.targets.caller import Caller
+from eval_action.execution.targets.http import HttpPool
+from eval_action.execution.targets.openai import DEFAULT_EMBEDDING_MODEL, OpenAITarget
+from eval_action.execution.targets.registry import make_target
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Config, Message, ProviderSpec
+
+
+class RunnerGrader:
+    def __init__(self, config: Config, *, env: Mapping[str, str], repo_root: Path, http: HttpPool,
+                 caller: Caller, timeout_s: float) -> None:
+        self._config = config
+        self._env = env
+        self._repo_root = repo_root
+        self._http = http
+        self._caller = caller
+        self._timeout_s = timeout_s
+        self._targets: dict[str, Target] = {}
+
+    async def complete(self, provider: str | ProviderSpec | None, messages: list[Message]) -> str:
+        target = self._target(self._spec(provider))
+        response = await self._caller.complete(target, TargetRequest(messages=messages))
+        return response.output
+
+    async def embed(self, provider: str | ProviderSpec | None, texts: list[str]) -> list[list[float]]:
+        spec = self._spec(provider)
+        target = self._target(spec)
+        if not isinstance(target, OpenAITarget):
+            raise UserError(f"embeddings need an OpenAI-compatible provider, not {spec.label()} — "
+                            "set the scorer's `provider:` to one of type openai")
+        # The default provider names a chat model; embeddings need an embedding model.
+        model = spec.model if provider is not None and spec.model else DEFAULT_EMBEDDING_MODEL
+        return await self._caller.embed(target, texts, model)
+
+    def _spec(self, provider: str | ProviderSpec | None) -> ProviderSpec:
+        chosen = provider if provider is not None else self._config.defaults.grader or "default"
+        if isinstance(chosen, ProviderSpec):
+            return chosen
+        spec = self._config.providers.get(chosen)
+        if spec is None:
+            known = ", ".join(sorted(self._config.providers)) or "none"
+            raise UserError(f"grader provider {chosen!r} is not defined under `providers:` in "
+                            f"eval-action.yaml (defined: {known}) — add it or name a defined one")
+        return spec
+
+    def _target(self, spec: ProviderSpec) -> Target:
+        key = spec.model_dump_json()
+        if key not in self._targets:
+            self._targets[key] = make_target(spec, env=self._env, repo_root=self._repo_root, http=self._http,
+                                             timeout_s=self._timeout_s)
+        return self._targets[key]

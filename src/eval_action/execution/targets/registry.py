@@ -1,0 +1,27 @@
+"""Build a target from its spec: the one place that knows every target type."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from eval_action.execution.targets.anthropic import AnthropicTarget
+from eval_action.execution.targets.base import Target
+from eval_action.execution.targets.command import CommandTarget
+from eval_action.execution.targets.http import HttpPool
+from eval_action.execution.targets.openai import OpenAITarget
+from eval_action.execution.targets.python_fn import PythonTarget
+from eval_action.model.specs import ProviderSpec
+
+
+def make_target(spec: ProviderSpec, *, env: Mapping[str, str], repo_root: Path, http: HttpPool,
+                timeout_s: float) -> Target:
+    """Raises UserError for a spec that can't work (missing key, unimportable function, no program)."""
+    timeout = spec.timeout_s or timeout_s
+    if spec.type == "openai":
+        return OpenAITarget(spec, env=env, http=http, timeout_s=timeout)
+    if spec.type == "anthropic":
+        return AnthropicTarget(spec, env=env, http=http, timeout_s=timeout)
+    if spec.type == "python":
+        return PythonTarget(spec, repo_root=repo_root, timeout_s=timeout)
+    return CommandTarget(spec, env=env, repo_root=repo_root, timeout_s=timeout)

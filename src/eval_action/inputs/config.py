@@ -1,0 +1,77 @@
+"""`eval-action.yaml` → `Config`. An absent file means every default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval_action.inputs.paths import repo_relative
+from eval_action.inputs.yamlio import load_yaml, read_text, show, validate
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Config, ProviderSpec
+
+CONFIG_FILE = "eval-action.yaml"
+
+
+def load_config(repo_root: Path, path: Path | None = None) -> Config:
+    """The config at `path` (default `repo_root/eval-action.yaml`); an explicit path must exist.
+
+    The built-in `default` provider stays available unless the file defines its own, so prompts
+    without `provider:` keep working when a config only adds providers.
+    """
+    file = path if path is not None else repo_root / CONFIG_FILE
+    display = _display(repo_root, file)
+    if path is None and not file.exists():
+        return Config()
+    if not file.is_file():
+        raise UserError("config file not found — check the --config path", display)
+    doc = load_yaml(read_text(file, display), display)
+    if doc.data is None:
+        return Config()
+    if not isinstance(doc.data, dict):
+        raise UserError("the config must be a mapping of settings (prompts:, providers:, …)", display, 1)
+    config = validate(Config, doc.data, doc)
+    for name, spec in config.providers.items():
+        check_provider(spec, display, doc.locate(("providers", name)))
+    providers = {**Config().providers, **config.providers}
+    if isinstance(config.defaults.grader, str):
+        check_provider_name(config.defaults.grader, providers, display, doc.locate(("defaults", "grader")))
+    cache = _rebase(repo_root, file.parent, config.cache.dir)
+    return config.model_copy(update={"providers": providers,
+                                     "cache": config.cache.model_copy(update={"dir": cache})})
+
+
+def check_provider(spec: ProviderSpec, path: str, line: int | None) -> None:
+    """Each provider type needs its own key; say which one is missing."""
+    if spec.type in ("openai", "anthropic") and not spec.model:
+        raise UserError(f"provider of type `{spec.type}` needs `model:` — e.g. model: gpt-4o-mini",
+                        path, line)
+    if spec.type == "python" and (not spec.function or ":" not in spec.function):
+        raise UserError("a `python` provider needs `function: \"module:function\"` (or \"file.py:function\")",
+                        path, line)
+    if spec.type == "command" and not spec.command:
+        raise UserError("a `command` provider needs `command:` as a list, e.g. [\"node\", \"agent.js\"]",
+                        path, line)
+
+
+def check_provider_name(name: str, providers: dict[str, ProviderSpec], path: str, line: int | None) -> None:
+    if name not in providers:
+        names = ", ".join(sorted(providers))
+        raise UserError(f"no provider named `{show(name)}` — configured providers: {names} "
+                        f"(add it under `providers:` in {CONFIG_FILE})", path, line)
+
+
+def _display(repo_root: Path, file: Path) -> str:
+    try:
+        return repo_relative(repo_root, file)
+    except ValueError:
+        return str(file)
+
+
+def _rebase(repo_root: Path, config_dir: Path, rel: str) -> str:
+    """Paths in the config are relative to it; the rest of the tool sees them relative to the repo root."""
+    if Path(rel).is_absolute():
+        return rel
+    try:
+        return repo_relative(repo_root, config_dir / rel)
+    except ValueError:
+        return str((config_dir / rel).resolve())

@@ -1,0 +1,156 @@
+"""What every prompt-file kind shares once parsed: provider lookup, cases, scorers, checks, dependencies."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from eval_action.inputs.config import check_provider, check_provider_name
+from eval_action.inputs.paths import repo_relative, resolve_inside
+from eval_action.inputs.prompts import datasets, deps
+from eval_action.inputs.prompts.schema import Evals
+from eval_action.inputs.templating import check_syntax
+from eval_action.inputs.yamlio import Loc, YamlDoc, show
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
+
+ZERO_CASES = "a gate over zero cases would pass silently"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A prompt file parsed into common terms; `doc` locates keys for error lines."""
+
+    path: str  # repository-relative
+    file: Path
+    kind: Literal["yaml", "md", "mdx", "prompty"]
+    doc: YamlDoc
+    name: str
+    provider_name: str | None
+    provider: ProviderSpec
+    params: dict[str, Any]
+    messages: list[tuple[Message, int | None]]  # with the file line each starts on
+    evals: Evals | None
+    evals_loc: Loc = ("evals",)
+    sample: dict[str, Any] | None = None  # one case when there is no dataset (Prompty, AgentMark props)
+    sample_loc: Loc = ("sample",)
+    agentmark_rows: bool = False
+
+
+def resolve_provider(value: str | ProviderSpec | None, config: Config, doc: YamlDoc,
+                     loc: Loc = ("provider",)) -> tuple[str | None, ProviderSpec]:
+    """A config provider by name (default `default`), or an inline mapping (then the name is None)."""
+    if isinstance(value, ProviderSpec):
+        check_provider(value, doc.path, doc.locate(loc))
+        return None, value
+    name = value or "default"
+    check_provider_name(name, config.providers, doc.path, doc.locate(loc))
+    return name, config.providers[name]
+
+
+def check_template(source: str, repo_root: Path, path: str, line: int | None) -> None:
+    """Jinja syntax, reported at the file line (`line` is where the template starts)."""
+    try:
+        check_syntax(source, repo_root, path)
+    except UserError as e:
+        at = line + (e.line or 1) - 1 if line else e.line
+        raise UserError(e.message, path, at) from None
+    except RecursionError:
+        raise UserError("template is nested too deeply — simplify it", path, line) from None
+
+
+def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
+    evals = d.evals or Evals()
+    for message, line in d.messages:
+        check_template(message.content, repo_root, d.path, line)
+    scorers = [_scorer(d, evals, i, spec, repo_root, config) for i, spec in enumerate(evals.scorers)]
+    _check_thresholds(d, evals, scorers)
+    dataset, cases = _cases(d, evals, repo_root)
+    dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
+                                templates=[m.content for m, _ in d.messages], scorers=scorers,
+                                provider=d.provider)
+    return PromptSpec(
+        path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
+        params=d.params, messages=[m for m, _ in d.messages], cases=cases, scorers=scorers,
+        min_pass_rate=evals.min_pass_rate, regression_tolerance=evals.regression_tolerance,
+        regression_confidence=evals.regression_confidence, repeats=evals.repeats,
+        score_thresholds=evals.score_thresholds, dependencies=dependencies,
+    )
+
+
+def _scorer(d: Draft, evals: Evals, index: int, spec: ScorerSpec, repo_root: Path,
+            config: Config) -> ScorerSpec:
+    line = d.doc.locate((*d.evals_loc, "scorers", str(index)))
+    for text in _strings([spec.value, spec.options]):
+        check_template(text, repo_root, d.path, line)
+    if isinstance(spec.provider, str):
+        check_provider_name(spec.provider, config.providers, d.path, line)
+    elif spec.provider is not None:
+        check_provider(spec.provider, d.path, line)
+    return spec.model_copy(update={"line": line})
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def _check_thresholds(d: Draft, evals: Evals, scorers: list[ScorerSpec]) -> None:
+    """A threshold on a misspelled scorer would never apply, and the gate would be quietly weaker."""
+    labels = sorted({s.label for s in scorers})
+    for key in evals.score_thresholds:
+        if key not in labels:
+            close = difflib.get_close_matches(key, labels, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"scorers here: {', '.join(labels) or 'none'}"
+            raise UserError(f"score_thresholds names `{show(key)}`, which is no scorer's name or type "
+                            f"— {hint}", d.path, d.doc.locate((*d.evals_loc, "score_thresholds", key)))
+
+
+def _cases(d: Draft, evals: Evals, repo_root: Path) -> tuple[Path | None, list[Case]]:
+    if evals.dataset is not None and evals.cases is not None:
+        raise UserError("give either `dataset` or `cases`, not both", d.path,
+                        d.doc.locate((*d.evals_loc, "cases")))
+    if evals.dataset is not None:
+        return _dataset(d, evals.dataset, repo_root)
+    if evals.cases is not None:
+        rows = [(row, d.doc.locate((*d.evals_loc, "cases", str(i)))) for i, row in enumerate(evals.cases)]
+        cases = datasets.to_cases(rows, d.path, agentmark=d.agentmark_rows)
+        if not cases:
+            raise UserError(f"`cases` is empty — add at least one case ({ZERO_CASES})", d.path,
+                            d.doc.locate((*d.evals_loc, "cases")))
+        return None, cases
+    if d.sample is not None:
+        rows = [({"vars": d.sample}, d.doc.locate(d.sample_loc))]
+        return None, datasets.to_cases(rows, d.path)
+    key = ".".join(d.evals_loc)
+    raise UserError(f"no eval cases — add `{key}.dataset` or `{key}.cases` ({ZERO_CASES})", d.path)
+
+
+def _dataset(d: Draft, rel: str, repo_root: Path) -> tuple[Path, list[Case]]:
+    line = d.doc.locate((*d.evals_loc, "dataset"))
+    file = resolve_inside(repo_root, d.file.parent, rel, source=d.path, line=line)
+    if file.suffix.lower() not in datasets.SUFFIXES:
+        raise UserError(f"dataset `{show(rel)}` has an unsupported format — use "
+                        f"{', '.join(datasets.SUFFIXES)}", d.path, line)
+    if not file.is_file():
+        raise UserError(f"dataset `{show(rel)}` not found — paths are relative to this file", d.path, line)
+    display = repo_relative(repo_root, file)
+    stat = file.stat()
+    cases = list(_read_cases(file, display, d.agentmark_rows, (stat.st_mtime_ns, stat.st_size)))
+    if not cases:
+        raise UserError(f"dataset `{show(rel)}` has no cases — add rows ({ZERO_CASES})", d.path, line)
+    return file, cases
+
+
+@functools.lru_cache(maxsize=512)
+def _read_cases(file: Path, display: str, agentmark: bool, stamp: tuple[int, int]) -> tuple[Case, ...]:
+    """Datasets are often shared by many prompts: parse each once per process (`stamp` = mtime, size)."""
+    return tuple(datasets.to_cases(datasets.read_rows(file, display), display, agentmark=agentmark))

@@ -1,0 +1,37 @@
+"""`*.prompt.yaml` (all YAML) and `*.prompt.md` (YAML front matter + Markdown body)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval_action.inputs.prompts.build import Draft, resolve_provider
+from eval_action.inputs.prompts.schema import Header, NativeFile
+from eval_action.inputs.prompts.sections import default_name, front_matter, tagged
+from eval_action.inputs.yamlio import load_yaml, validate
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Config
+
+
+def parse_yaml(text: str, file: Path, path: str, config: Config) -> Draft:
+    doc = load_yaml(text, path)
+    if not isinstance(doc.data, dict):
+        raise UserError("a .prompt.yaml file must be a mapping with `messages:` and `evals:`", path, 1)
+    spec = validate(NativeFile, doc.data, doc)
+    provider_name, provider = resolve_provider(spec.provider, config, doc)
+    messages = [(m, doc.locate(("messages", str(i), "content"))) for i, m in enumerate(spec.messages)]
+    return Draft(
+        path=path, file=file, kind="yaml", doc=doc, name=spec.name or default_name(file, [".prompt.yaml"]),
+        provider_name=provider_name, provider=provider, params=spec.params, messages=messages,
+        evals=spec.evals,
+    )
+
+
+def parse_md(text: str, file: Path, path: str, config: Config) -> Draft:
+    parts = front_matter(text, path)
+    spec = validate(Header, parts.data, parts.doc)
+    provider_name, provider = resolve_provider(spec.provider, config, parts.doc)
+    return Draft(
+        path=path, file=file, kind="md", doc=parts.doc, name=spec.name or default_name(file, [".prompt.md"]),
+        provider_name=provider_name, provider=provider, params=spec.params,
+        messages=tagged(parts.body, path, parts.body_offset), evals=spec.evals,
+    )

@@ -1,0 +1,86 @@
+"""The keys each prompt-file kind accepts, before they are assembled into a `PromptSpec`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from eval_action.model.specs import Message, ProviderSpec, ScorerSpec
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evals(_Strict):
+    dataset: str | None = None
+    cases: list[Any] | None = None
+    scorers: list[ScorerSpec] = Field(default_factory=list)
+    min_pass_rate: float | None = Field(default=None, ge=0, le=100)
+    regression_tolerance: float | None = Field(default=None, ge=0, le=1)
+    regression_confidence: float | None = Field(default=None, gt=0, lt=1)
+    repeats: int | None = Field(default=None, ge=1)
+    score_thresholds: dict[str, float] = Field(default_factory=dict)
+
+
+class TestSettings(Evals):
+    """AgentMark's `test_settings`: our `evals`, plus `props` used as one case when there is no dataset."""
+
+    __test__ = False  # not a pytest class, despite the name
+    props: dict[str, Any] | None = None
+
+
+class Header(_Strict):
+    """Front matter of a `.prompt.md`; `.prompt.yaml` adds `messages`."""
+
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    provider: str | ProviderSpec | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    evals: Evals | None = None
+
+
+class NativeFile(Header):
+    messages: list[Message] = Field(min_length=1)
+
+
+class TextConfig(BaseModel):
+    """AgentMark `text_config`: `model_name`, the rest are request parameters."""
+
+    model_config = ConfigDict(extra="allow")
+    model_name: str | None = None
+
+
+class MdxHeader(_Strict):
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    text_config: TextConfig = Field(default_factory=TextConfig)
+    test_settings: TestSettings | None = None
+    input_schema: dict[str, Any] | None = None  # documents the props; nothing to check against yet
+    metadata: dict[str, Any] | None = None
+
+
+class PromptyModel(_Strict):
+    api: str = "chat"
+    configuration: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    response: Any = None
+
+
+class PromptyHeader(_Strict):
+    """Prompty's front matter; descriptive keys are accepted so existing files load unchanged."""
+
+    name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    version: Any = None
+    tags: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    model: PromptyModel = Field(default_factory=PromptyModel)
+    sample: dict[str, Any] | None = None
+    inputs: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None
+    template: Any = None
+    evals: Evals | None = None

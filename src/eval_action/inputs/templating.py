@@ -1,0 +1,110 @@
+"""Jinja2 in a sandbox: prompt files come from PR authors, so templates may not reach Python internals.
+
+An undefined variable is an error naming the file and the variable, never an empty string.
+`{% include %}`/`{% import %}` resolve relative to the repository root and may not leave it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from eval_action.model.errors import UserError
+from eval_action.model.specs import Case, Message, PromptSpec
+
+_STRING_RE = re.compile(r"\{\{|\{%|\{#")
+
+
+@functools.lru_cache(maxsize=64)
+def environment(repo_root: Path) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        loader=jinja2.FileSystemLoader(str(repo_root), followlinks=False),
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(repo_root: Path, source: str) -> jinja2.Template:
+    return environment(repo_root).from_string(source)
+
+
+def case_context(case: Case) -> dict[str, Any]:
+    """Variables a template sees: the case's vars, plus `expected`, `vars` and AgentMark's `props`."""
+    ctx: dict[str, Any] = dict(case.vars)
+    ctx.setdefault("expected", case.expected)
+    ctx.setdefault("vars", case.vars)
+    ctx.setdefault("props", case.vars)
+    ctx.setdefault("case_id", case.id)
+    return ctx
+
+
+def render(source: str, context: dict[str, Any], repo_root: Path, where: str) -> str:
+    """Render one template string; `where` ("path" or "path:line") names it in errors."""
+    if not _STRING_RE.search(source):
+        return source
+    try:
+        return _compile(repo_root, source).render(context)
+    except jinja2.UndefinedError as e:
+        raise UserError(f"template uses an undefined variable ({e.message}) — add it to the case's vars "
+                        "or guard it with `{% if x is defined %}`", where) from None
+    except SecurityError as e:
+        raise UserError(f"template refused by the sandbox ({e}) — templates may only use data, "
+                        "not Python internals", where) from None
+    except jinja2.TemplateNotFound as e:
+        raise UserError(f"template includes {e.name!r}, which does not exist — paths are relative "
+                        "to the repository root", where) from None
+    except jinja2.TemplateSyntaxError as e:
+        raise UserError(f"template syntax error: {e.message} — check the braces", where, e.lineno) from None
+    except RecursionError:
+        raise UserError("templates include each other in a loop — break the cycle", where) from None
+
+
+def render_value(value: Any, context: dict[str, Any], repo_root: Path, where: str) -> Any:
+    """Render every string inside a scorer option (strings, lists, dicts)."""
+    if isinstance(value, str):
+        return render(value, context, repo_root, where)
+    if isinstance(value, list):
+        return [render_value(v, context, repo_root, where) for v in value]
+    if isinstance(value, dict):
+        return {k: render_value(v, context, repo_root, where) for k, v in value.items()}
+    return value
+
+
+def render_messages(spec: PromptSpec, case: Case, repo_root: Path) -> list[Message]:
+    ctx = case_context(case)
+    where = f"{spec.path} (case {case.id})"
+    return [Message(role=m.role, content=render(m.content, ctx, repo_root, where)) for m in spec.messages]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(repo_root: Path, source: str) -> jinja2.nodes.Template:
+    return environment(repo_root).parse(source)
+
+
+def check_syntax(source: str, repo_root: Path, where: str) -> None:
+    if not _STRING_RE.search(source):
+        return
+    try:
+        _parse(repo_root, source)
+    except jinja2.TemplateSyntaxError as e:
+        raise UserError(f"template syntax error: {e.message} — check the braces", where, e.lineno) from None
+
+
+def referenced_templates(source: str, repo_root: Path) -> list[str]:
+    """Files named by `{% include %}`/`{% import %}`/`{% extends %}` with literal names."""
+    if "{%" not in source:
+        return []
+    try:
+        ast = _parse(repo_root, source)
+    except jinja2.TemplateSyntaxError:
+        return []
+    return sorted(n for n in meta.find_referenced_templates(ast) if n)

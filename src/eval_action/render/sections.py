@@ -1,0 +1,109 @@
+"""The fixed parts of the comment: headline, banners, table, notes and footer."""
+
+from __future__ import annotations
+
+import re
+
+from eval_action.model.results import PromptResult, RunReport
+from eval_action.render import fmt
+from eval_action.render.escape import code_span, inline, trim
+
+TABLE_HEAD = "| Prompt | Cases | Pass rate | vs. base | Status |\n|:--|--:|--:|:--|:--|\n"
+NOTE_CHARS = 500
+MAX_NOTES = 50
+_SAFE_URL = re.compile(r"https?://[^\s<>()\[\]`\"']+")
+
+
+def headline(report: RunReport) -> str:
+    mark = fmt.run_mark(report)
+    if fmt.nothing_to_evaluate(report):
+        return f"## {mark} Eval — nothing to evaluate\n"
+    totals = report.totals
+    text = f"## {mark} Eval — {totals.passed:,}/{totals.cases:,} cases passed"
+    text += f" ({fmt.share(totals.passed, totals.cases)})"
+    if totals.errored:
+        text += f" · {totals.errored:,} errored"
+    return text + "\n"
+
+
+def banners(report: RunReport) -> str:
+    lines = []
+    if not report.prompts:
+        lines.append("No prompt affected by this change.")
+    elif fmt.nothing_to_evaluate(report):
+        lines.append("No prompt to evaluate: this change only removes prompts.")
+    elif report.status == "fail":
+        effect = "the job fails" if report.mode == "blocking" else "informational mode, the job does not fail"
+        lines.append(f"**Gate failed** ({effect}).")
+    elif (report.status == "error" or fmt.run_mark(report) == fmt.ERROR) and not report.incomplete:
+        lines.append("**The target could not be reached**: cases errored, no quality verdict was made.")
+    if report.incomplete:
+        lines.append(f"> {fmt.WARN} **The run was interrupted**: these results are partial.")
+    if report.shard:
+        lines.append(f"> Shard {inline(report.shard)}: this report holds one shard's prompts only.")
+    return "".join(line + "\n\n" for line in lines)
+
+
+def row(prompt: PromptResult, report: RunReport) -> str:
+    if prompt.status == "removed":
+        cells = [code_span(prompt.path, in_table=True), "—", "—", fmt.change(prompt), "removed"]
+    else:
+        status = " · ".join([fmt.prompt_mark(prompt, report), *fmt.prompt_counts(prompt)])
+        cells = [
+            code_span(prompt.path, in_table=True),
+            f"{len(prompt.cases):,}",
+            fmt.pct(prompt.pass_rate),
+            fmt.change(prompt),
+            status,
+        ]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def severity(prompt: PromptResult) -> int:
+    """Which table rows survive trimming first: failing, then regressed, then the rest."""
+    if prompt.status in ("fail", "error"):
+        return 0
+    if prompt.regressions or prompt.errored:
+        return 1
+    return 2 if prompt.flaky or prompt.status == "removed" else 3
+
+
+def notes(report: RunReport, cap: int = MAX_NOTES) -> str:
+    """Gate failures and notes: never dropped by trimming, only capped in number and length."""
+    gate = [f"{code_span(p.path)}: {_note(f)}" for p in report.prompts for f in p.gate_failures]
+    remarks = [_note(n) for n in report.notes]
+    remarks += [f"{code_span(p.path)}: {_note(n)}" for p in report.prompts for n in p.notes]
+    return _bullets("Gate failures", gate, cap) + _bullets("Notes", remarks, cap)
+
+
+def _note(text: str) -> str:
+    shown, cut = trim(text, NOTE_CHARS)
+    return inline(shown) + (" …" if cut else "")
+
+
+def _bullets(title: str, items: list[str], cap: int) -> str:
+    if not items:
+        return ""
+    lines = [f"- {item}" for item in items[:cap]]
+    if len(items) > cap:
+        lines.append(f"- … and {len(items) - cap:,} more in the full report")
+    return f"**{title}**\n\n" + "\n".join(lines) + "\n\n"
+
+
+def footer(report: RunReport, full_report: str | None = None) -> str:
+    parts = fmt.stats_parts(report)
+    if report.stats.models:
+        parts.insert(1, ", ".join(code_span(m) for m in report.stats.models))
+    if report.base or report.head:
+        parts.append(f"{code_span(_short(report.base))} → {code_span(_short(report.head))}")
+    if report.run_url and _SAFE_URL.fullmatch(report.run_url):
+        parts.append(f"[CI run]({report.run_url})")
+    if full_report and report.prompts:
+        parts.append("every case: " + inline(full_report))
+    return "<sub>" + " · ".join(parts) + "</sub>\n"
+
+
+def _short(ref: str | None) -> str:
+    if ref is None:
+        return "?"
+    return ref[:7] if re.fullmatch(r"[0-9a-f]{40,64}", ref) else ref

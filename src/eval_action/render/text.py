@@ -1,0 +1,69 @@
+"""The run as plain text for a terminal or CI log.
+
+Untrusted text is flattened to one line and stripped of control characters, so it can neither
+inject terminal escapes nor start a line with a CI workflow command (`::error::`, …).
+"""
+
+from __future__ import annotations
+
+from eval_action.model.results import CaseResult, PromptResult, RunReport
+from eval_action.render import fmt
+from eval_action.render.details import notable_cases
+from eval_action.render.escape import one_line, trim
+
+CASES_PER_PROMPT = 10
+LINE_CHARS = 200
+
+
+def render_text(report: RunReport) -> str:
+    lines = [_headline(report)]
+    if report.incomplete:
+        lines.append("The run was interrupted: these results are partial.")
+    for prompt in report.prompts:
+        lines.extend(_prompt(prompt))
+    lines.extend(f"note: {_safe(note)}" for note in report.notes)
+    footer = fmt.stats_parts(report)
+    if report.stats.models:
+        footer.insert(1, ", ".join(map(_safe, report.stats.models)))
+    lines.append(" · ".join(footer))
+    return "\n".join(lines) + "\n"
+
+
+def _headline(report: RunReport) -> str:
+    if fmt.nothing_to_evaluate(report):
+        return "Eval: nothing to evaluate (no prompt affected by this change)"
+    totals = report.totals
+    rate = fmt.share(totals.passed, totals.cases)
+    text = f"Eval {report.status.upper()}: {totals.passed:,}/{totals.cases:,} cases passed ({rate})"
+    return text + (f", {totals.errored:,} errored" if totals.errored else "")
+
+
+def _prompt(prompt: PromptResult) -> list[str]:
+    if prompt.status == "removed":
+        return [f"  REMOVED {_safe(prompt.path)}  {fmt.change(prompt)}"]
+    counts = ", ".join([f"{prompt.passed}/{len(prompt.cases)} passed", *fmt.prompt_counts(prompt)])
+    lines = [f"  {prompt.status.upper():<5} {_safe(prompt.path)}  {counts}  {fmt.change(prompt)}"]
+    lines += [f"        gate: {_safe(reason)}" for reason in prompt.gate_failures]
+    lines += [f"        note: {_safe(note)}" for note in prompt.notes]
+    cases = notable_cases(prompt)
+    lines += [f"        {_case(case)}" for case in cases[:CASES_PER_PROMPT]]
+    if len(cases) > CASES_PER_PROMPT:
+        lines.append(f"        … {len(cases) - CASES_PER_PROMPT} more cases in the report")
+    return lines
+
+
+def _case(case: CaseResult) -> str:
+    if case.errored:
+        return f"errored {_safe(case.id)}: {_safe(case.error or '')}"
+    reasons = [f"{label}: {s.reason}" for label, s in case.scores.items() if not s.passed]
+    state = "failed" if not case.passed else "passed"
+    if case.change == "regressed":
+        state += ", regressed"
+    if case.flaky:
+        state += f", flaky {case.passes}/{case.repeats}"
+    return f"{state} {_safe(case.id)}" + (f": {_safe('; '.join(reasons))}" if reasons else "")
+
+
+def _safe(text: str) -> str:
+    shown, cut = trim(one_line(text), LINE_CHARS)
+    return shown + ("…" if cut else "")

@@ -1,0 +1,181 @@
+"""Discover and plan: which prompts run, with which cases, against which baseline.
+
+Turns Settings + the CI context into a Plan of typed jobs. Reads files and git; calls no target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval_action.execution.runner import PromptJob
+from eval_action.inputs.prompts import load_prompt
+from eval_action.model.errors import GitError, UserError
+from eval_action.model.settings import Settings, Shard
+from eval_action.model.specs import Config, PromptSpec, Thresholds
+from eval_action.selection import changes, discovery, git
+
+Log = Callable[[str], None]
+FileList = Callable[[], list[str] | None]  # the platform's changed-file list, when git can't say
+
+
+@dataclass(frozen=True)
+class PlannedPrompt:
+    job: PromptJob
+    thresholds: Thresholds
+    reasons: list[str]
+    base_path: str  # where the prompt lived at the base revision (differs after a rename)
+    shards: dict[str, int] | None = None  # case id -> shard, when running one shard: the baseline follows it
+
+
+@dataclass
+class Plan:
+    config: Config
+    prompts: list[PlannedPrompt]
+    removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    base: str | None = None  # the commit the baseline is computed at (merge base when known)
+    head: str | None = None
+    changes: changes.ChangeSet | None = None
+    use_cache: bool = True
+
+
+def cache_is_trusted(root: Path, config: Config, log: Log) -> bool:
+    """A cache folder committed to the repository is the PR author's: its entries are keyed by
+    requests anyone can compute, so it could answer the eval with whatever makes it pass."""
+    try:
+        tracked = git.run(root, "ls-files", "-z", "--", config.cache.dir).strip(b"\0")
+    except GitError:
+        return True  # not a git checkout: a local folder of the user's own runs
+    if tracked:
+        log(f"{config.cache.dir} is committed to the repository: not reading it")
+    return not tracked
+
+
+def thresholds_for(spec: PromptSpec, config: Config, settings: Settings) -> Thresholds:
+    d = config.defaults
+    min_rate = spec.min_pass_rate
+    if min_rate is None:
+        min_rate = settings.min_pass_rate if settings.min_pass_rate is not None else d.min_pass_rate
+    tolerance = spec.regression_tolerance
+    confidence = spec.regression_confidence
+    return Thresholds(
+        min_pass_rate=min_rate,
+        regression_tolerance=d.regression_tolerance if tolerance is None else tolerance,
+        regression_confidence=d.regression_confidence if confidence is None else confidence,
+        score_thresholds=spec.score_thresholds,
+    )
+
+
+def runs_user_code(spec: PromptSpec) -> bool:
+    """A python/command target or a python scorer: code from the repository runs."""
+    return spec.provider.type in ("python", "command") or any(
+        s.type.removeprefix("not-") == "python" for s in spec.scorers)
+
+
+def _digest(path: str, case_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{path}\0{case_id}".encode()).digest()[:8], "big")
+
+
+def shard_assignment(spec: PromptSpec, shard: Shard) -> dict[str, int]:
+    """Case id -> shard (1-based). Each prompt's cases are dealt round-robin in a stable hashed
+    order, so every shard gets an equal share of every prompt, and so of its cost."""
+    ids = sorted((c.id for c in spec.cases), key=lambda cid: _digest(spec.path, cid))
+    offset = _digest(spec.path, "") % shard.count
+    return {cid: (k + offset) % shard.count + 1 for k, cid in enumerate(ids)}
+
+
+def shard_spec(spec: PromptSpec, shard: Shard, assignment: dict[str, int]) -> PromptSpec:
+    """The cases of this shard; a case `assignment` doesn't know (one the head removed) goes by hash."""
+    def shard_of(case_id: str) -> int:
+        return assignment.get(case_id, _digest(spec.path, case_id) % shard.count + 1)
+
+    return spec.model_copy(update={"cases": [c for c in spec.cases if shard_of(c.id) == shard.index]})
+
+
+def matches_any(path: str, globs: list[str]) -> bool:
+    return any(path == g or fnmatch.fnmatchcase(path, g) for g in globs)
+
+
+def matching(paths: list[str], globs: list[str], config: Config) -> list[str]:
+    """The prompt files `--prompts` names (all of them without the option)."""
+    if not globs:
+        return paths
+    found = [p for p in paths if matches_any(p, globs)]
+    if not found:
+        raise UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
+                        f"(prompt files match {', '.join(config.prompts)})", "--prompts")
+    return found
+
+
+def load_specs(root: Path, config: Config, paths: list[str]) -> dict[str, PromptSpec]:
+    return {p: load_prompt(root / p, root, config) for p in paths}
+
+
+def select_prompts(settings: Settings, specs: dict[str, PromptSpec], config: Config,
+            base_config: Config | None, changeset: changes.ChangeSet | None,
+            run_all_reason: str | None) -> discovery.Selection:
+    if run_all_reason is not None:
+        return discovery.select_all(list(specs.values()), run_all_reason)
+    assert changeset is not None
+    config_rel_ = config_rel(settings)
+    return discovery.select(changeset.files, list(specs.values()), config, base_config, config_rel_)
+
+
+def config_rel(settings: Settings) -> str:
+    if settings.config_path is None:
+        return "eval-action.yaml"
+    try:
+        return settings.config_path.resolve().relative_to(settings.repo_root.resolve()).as_posix()
+    except ValueError:
+        return settings.config_path.name
+
+
+def run_all_reason(settings: Settings) -> str | None:
+    if settings.prompt_globs:
+        return "selected with --prompts"
+    if settings.run_all:
+        return "selected with --all"
+    if not settings.base:
+        return "no base revision to compare with: every prompt runs"
+    return None
+
+
+def find_changes(settings: Settings, log: Log,
+                 fallback: FileList | None = None) -> tuple[changes.ChangeSet | None, str | None]:
+    """The change set; else the platform's file list; else a reason to run everything."""
+    reason = run_all_reason(settings)
+    if reason is not None or settings.base is None:
+        return None, reason
+    try:
+        changeset = changes.changed_files(settings.repo_root, settings.base, settings.head, log)
+        return within(changeset, git.prefix(settings.repo_root)), None
+    except GitError as e:
+        files = fallback() if fallback is not None else None
+        if files is None and settings.base_given:
+            raise UserError(f"cannot compare with {settings.base}: {e} — name a branch, tag or commit this "
+                            "clone has (or can fetch), or use --all", "--base") from None
+        if files is None:
+            return None, f"could not diff against {settings.base} ({e}): every prompt runs"
+        log(f"git could not diff against {settings.base} ({e}); using the platform's list of "
+            f"{len(files)} changed file(s)")
+        return changes.ChangeSet(base=settings.base, head=settings.head, merge_base=None,
+                                 files=[changes.FileChange(status="M", path=p) for p in files],
+                                 notes=["changed files from the platform API: git history was unavailable"]), None
+
+
+def within(changeset: changes.ChangeSet, prefix: str) -> changes.ChangeSet:
+    """Paths relative to the project folder when it is a subfolder of the git repository."""
+    if not prefix:
+        return changeset
+
+    def strip(path: str | None) -> str | None:
+        return path[len(prefix):] if path and path.startswith(prefix) else None
+
+    files = [changes.FileChange(status=f.status, path=strip(f.path) or "", old_path=strip(f.old_path))
+             for f in changeset.files if strip(f.path)]
+    return dataclasses.replace(changeset, files=files)

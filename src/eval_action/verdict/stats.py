@@ -1,0 +1,43 @@
+"""Small, exact statistics for paired pass/fail outcomes."""
+
+from __future__ import annotations
+
+from math import comb
+
+from eval_action.model.results import PromptResult, RunStats
+
+
+def mcnemar_exact(improved: int, regressed: int) -> float | None:
+    """Two-sided exact McNemar p-value from the discordant pairs.
+
+    Under "no change" each discordant pair is a fair coin, so the count of regressions is
+    Binomial(n, 1/2). None when there is nothing discordant to test.
+    """
+    n = improved + regressed
+    if n == 0:
+        return None
+    k = min(improved, regressed)
+    tail: float = sum(comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100): a value that was actually observed."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return float(ordered[int(rank) - 1])
+
+
+def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] | None = None) -> RunStats:
+    """Footer figures over every case of the run (cache hits count as no call and no latency)."""
+    cases = [c for p in prompts for c in p.cases]
+    latencies = [c.latency_ms for c in cases if c.latency_ms is not None and not c.cached]
+    tokens = [c.tokens for c in cases if c.tokens is not None]
+    costs = [c.cost_usd for c in cases if c.cost_usd is not None]
+    return RunStats(duration_s=round(duration_s, 2), latency_p50_ms=percentile(latencies, 50),
+                    latency_p95_ms=percentile(latencies, 95), tokens=sum(tokens) if tokens else None,
+                    cost_usd=round(sum(costs), 6) if costs else None,
+                    cache_hits=sum(1 for c in cases if c.cached), calls=len(cases),
+                    models=models if models is not None else sorted({p.provider for p in prompts if p.provider}))
