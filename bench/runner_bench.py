@@ -21,8 +21,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import FakeServer, fake_server, ideal_s, median
 
-from eval_action.execution.runner import PromptJob, RunOptions, run_jobs_sync
-from eval_action.model.specs import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
+from eval_action.execution.runner import RunOptions, run_jobs_sync
+from eval_action.model.specs import Case, Config, Message, PromptJob, PromptSpec, ProviderSpec, ScorerSpec
 
 PAYLOAD_MESSAGES = [{"role": "system", "content": "Answer with the city only."}]
 

@@ -101,15 +101,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
-    from eval_action.commands import legacy as commands
-
     if args.command == "validate":
-        return commands.validate(Path.cwd(), _opt_path(args.config), args.prompts or [])
+        from eval_action.commands.validate import validate
+
+        return validate(Path.cwd(), _opt_path(args.config), args.prompts or [])
     if args.command == "report":
-        return commands.report(args, env)
+        from eval_action.commands.report import report
+
+        return report(args, env)
     if args.command == "ci":
-        return commands.ci(args, env)
-    return commands.run_local(args, env, interactive=sys.stderr.isatty() and env.get("CI") != "true")
+        from eval_action.commands.ci import ci
+
+        return ci(args, env)
+    from eval_action.commands.run import run_local
+
+    return run_local(args, env, interactive=sys.stderr.isatty() and env.get("CI") != "true")
 
 
 def _opt_path(text: str | None) -> Path | None:

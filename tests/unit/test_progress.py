@@ -6,9 +6,8 @@ import io
 from pathlib import Path
 
 from eval_action.execution.progress import Progress
-from eval_action.execution.runner import PromptJob
 from eval_action.model.results import CaseResult
-from eval_action.model.specs import Config, PromptSpec, ProviderSpec
+from eval_action.model.specs import Config, PromptJob, PromptSpec, ProviderSpec
 
 
 def job(path: str) -> PromptJob:

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from eval_action.execution.runner import PromptJob, RunOptions, run_jobs_sync
+from eval_action.execution.runner import RunOptions, run_jobs_sync
 from eval_action.model.errors import UserError
 from eval_action.model.results import CaseResult
-from eval_action.model.specs import Case, Config, Message, Price, PromptSpec, ProviderSpec, ScorerSpec
+from eval_action.model.specs import Case, Config, Message, Price, PromptJob, PromptSpec, ProviderSpec, ScorerSpec
 from fakes.llm import FakeLLM, last_user_text
 
 KEY = "sk-runner-SECRET-42"

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from eval_action.execution.ratelimit import Limiter
-from eval_action.execution.runner import PromptJob, RunOptions, run_jobs_sync
-from eval_action.model.specs import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
+from eval_action.execution.runner import RunOptions, run_jobs_sync
+from eval_action.model.specs import Case, Config, Message, PromptJob, PromptSpec, ProviderSpec, ScorerSpec
 from fakes.llm import FakeLLM
 
 

@@ -1,78 +1,29 @@
-"""The glue of one invocation: run the pipeline, write the files, publish, decide the exit code.
-
-Receives its collaborators (settings, platform, environment) so tests can pass real fakes.
-"""
+"""`eval-action run`: plan, run the head (and its baseline), assemble the report, write the files."""
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import contextlib
-import signal
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType
+from pathlib import Path
 
-from eval_action.commands import pipeline
+from eval_action.execution import session
 from eval_action.execution.progress import Progress
+from eval_action.execution.redaction import redact_report, secret_values
+from eval_action.execution.signals import sigterm_raises
 from eval_action.model.errors import UserError
-from eval_action.model.results import RunReport
-from eval_action.model.settings import Settings
+from eval_action.model.results import Collected, RunReport
+from eval_action.model.settings import Settings, parse_shard
+from eval_action.render.log import Log, log_stderr
+from eval_action.render.markdown import render_comment
+from eval_action.render.outputs import write_all
+from eval_action.render.text import render_text
+from eval_action.selection.build import build_plan
 from eval_action.selection.plan import FileList, Plan, runs_user_code
-from eval_action.verdict import gate
-
-Log = Callable[[str], None]
-
-
-def log_stderr(line: str) -> None:
-    # every line carries a prefix, so untrusted text can never start a workflow command (`::`)
-    print(f"eval-action: {line}", file=sys.stderr, flush=True)
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM (a cancelled CI job) arrived: what finished is still reported.
-
-    A KeyboardInterrupt, so no `except Exception` (user code, a target turning failures into
-    errored cases) can swallow it.
-    """
-
-
-@contextlib.contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into Interrupted, also while an asyncio loop runs.
-
-    Raising from the handler inside a running loop is unsafe: an exception raised in a callback
-    is logged and dropped, and one raised in a task skips the loop's orderly shutdown. So, like
-    asyncio.Runner does for Ctrl-C, the handler cancels the loop's tasks instead, and the
-    CancelledError that ends the loop becomes Interrupted here.
-    """
-    received = False
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        nonlocal received
-        received = True
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            raise Interrupted() from None
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        loop.call_soon_threadsafe(lambda: None)  # wake a select() waiting on a long timeout
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (tests): nothing to install
-        yield
-        return
-    try:
-        yield
-    except asyncio.CancelledError:
-        if received:
-            raise Interrupted() from None
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+from eval_action.verdict.assemble import assemble
+from eval_action.verdict.gate import exit_code
 
 
 def refuse_untrusted_code(plan: Plan, settings: Settings) -> None:
@@ -112,28 +63,49 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         changed_files: FileList | None = None) -> RunOutcome:
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        plan, base_plan = pipeline.build_plan(settings, log, stack, changed_files)
+        plan, base_plan = build_plan(settings, log, stack, changed_files)
         if settings.dry_run:
             print(describe_plan(plan, settings.repeats))
             return RunOutcome(report=None)
         refuse_untrusted_code(plan, settings)
         expected = {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}
         progress = Progress(expected, "head", interactive)
-        collected = pipeline.Collected(head={}, base={})
+        collected = Collected(head={}, base={})
         interrupted = False
         try:
             with sigterm_raises():
-                pipeline.execute(plan, base_plan, settings, env, collected, on_case=progress.on_case)
+                session.execute(plan, base_plan, settings, env, collected, on_case=progress.on_case)
         except KeyboardInterrupt:  # Interrupted (SIGTERM) or Ctrl-C
             interrupted = True
             log("interrupted: reporting the cases that finished")
         finally:
             progress.close()
-        report = pipeline.assemble(plan, base_plan, settings, collected, started, incomplete=interrupted)
+        report = assemble(plan, base_plan, settings, collected, started, incomplete=interrupted)
         return RunOutcome(report=report, interrupted=interrupted)
 
 
-def exit_code(report: RunReport, interrupted: bool) -> int:
-    if interrupted:
-        return gate.EXIT_INFRA  # a cancelled job never reads as success
-    return gate.verdict(report.status, report.mode, report.incomplete).exit_code
+def _default_base(env: Mapping[str, str]) -> str:
+    if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        return env["CI_MERGE_REQUEST_DIFF_BASE_SHA"]
+    if env.get("GITHUB_BASE_REF"):
+        return "origin/" + env["GITHUB_BASE_REF"]
+    return "origin/HEAD"
+
+
+def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: bool) -> int:
+    settings = Settings(
+        repo_root=Path.cwd(), config_path=Path(args.config) if args.config else None, mode=args.mode,
+        base=args.base or _default_base(env), base_given=bool(args.base), head=args.head, run_all=args.all,
+        prompt_globs=args.prompts or [], baseline=args.baseline or "base",
+        output_dir=Path(args.output_dir or "eval-results"), concurrency=args.concurrency,
+        repeats=args.repeats, min_pass_rate=args.min_pass_rate, use_cache=not args.no_cache,
+        dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps)
+    outcome = run(settings, dict(env), log_stderr, interactive)
+    if outcome.report is None:
+        return 0
+    report = redact_report(outcome.report, secret_values(env))
+    body = render_comment(report, key="local", run_id=None, full_report_hint=None)
+    written = write_all(report, settings.output_dir, body)
+    print(render_text(report))
+    log_stderr(f"wrote {written.results}, {written.report}, {written.junit}, {written.html}")
+    return exit_code(report, outcome.interrupted)

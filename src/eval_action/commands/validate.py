@@ -16,6 +16,17 @@ from eval_action.model.specs import Config, PromptSpec
 from eval_action.selection.plan import matches_any
 
 
+def validate(root: Path, config: Path | None, globs: list[str]) -> int:
+    problems, count = validate_repo(root, config, globs)
+    for problem in problems:
+        print(f"eval-action: error: {problem}")
+    if problems:
+        print(f"eval-action: {len(problems)} problem(s) in {count} prompt file(s)")
+        return 2
+    print(f"eval-action: {count} prompt file(s) OK")
+    return 0
+
+
 def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tuple[list[str], int]:
     try:
         config = load_config(root, config_path)

@@ -7,8 +7,8 @@ import time
 from collections import Counter
 from typing import TextIO
 
-from eval_action.execution.runner import PromptJob
 from eval_action.model.results import CaseResult
+from eval_action.model.specs import PromptJob
 
 _REDRAW_S = 0.1  # a terminal redrawn for every one of thousands of cases would slow the run
 

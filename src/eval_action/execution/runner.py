@@ -27,7 +27,7 @@ from eval_action.execution.targets.registry import make_target
 from eval_action.inputs.templating import render_messages
 from eval_action.model.errors import TargetError
 from eval_action.model.results import CaseResult, Score
-from eval_action.model.specs import Case, Config, Message, PromptSpec
+from eval_action.model.specs import Case, Message, PromptJob
 
 _GC_THRESHOLD = 50_000
 
@@ -41,13 +41,6 @@ class RunOptions:
     use_cache: bool = True
     cache_dir: Path = Path(".eval-cache")
     max_rps: float | None = None
-
-
-@dataclass(frozen=True)
-class PromptJob:
-    spec: PromptSpec
-    repo_root: Path  # root and config of the revision the spec came from
-    config: Config
 
 
 OnCase = Callable[[PromptJob, CaseResult], None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field
@@ -125,3 +126,11 @@ class RunReport(_Spec):
     run_url: str | None = None
     shard: str | None = None  # "I/N" when this file holds one shard
     incomplete: bool = False  # interrupted: holds only what finished
+
+
+@dataclass
+class Collected:
+    """Cases as they finish, so an interrupted run still reports what it did."""
+
+    head: dict[str, list[CaseResult]]
+    base: dict[str, list[CaseResult]]

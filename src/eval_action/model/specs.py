@@ -6,6 +6,8 @@ what `results.json` serialises. Everyone may import this module; it imports noth
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -148,3 +150,12 @@ class PromptSpec(_Spec):
     dependencies: list[Dependency] = Field(default_factory=list)
 
 
+
+
+@dataclass(frozen=True)
+class PromptJob:
+    """One prompt of one revision, ready to run."""
+
+    spec: PromptSpec
+    repo_root: Path  # root and config of the revision the spec came from
+    config: Config

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from eval_action.execution.redaction import redact_text
 from eval_action.model.results import RunReport
 
 
@@ -33,24 +31,3 @@ def write_all(report: RunReport, output_dir: Path, body: str) -> Written:
     write_junit(report, written.junit)
     write_html(report, written.html)
     return written
-
-
-def redact(report: RunReport, secrets: list[str]) -> RunReport:
-    """The report with every secret value blanked out.
-
-    A model or the user's agent may echo a key it was given (prompt injection in a dataset makes
-    this an attack, not an accident): nothing we write or post may carry it.
-    """
-    data = report.model_dump(mode="json")
-    scrubbed = _scrub(data, secrets)
-    return report if scrubbed == data else RunReport.model_validate(scrubbed)
-
-
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
-    return value

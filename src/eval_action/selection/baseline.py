@@ -9,13 +9,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval_action.execution.runner import PromptJob
 from eval_action.inputs.config import load_config
 from eval_action.inputs.prompts import load_prompt
 from eval_action.model.errors import GitError, UserError
 from eval_action.model.results import BaselineState, CaseResult
 from eval_action.model.results_io import read_results
-from eval_action.model.specs import Config
+from eval_action.model.specs import Config, PromptJob
 from eval_action.selection import git
 
 

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval_action.execution.runner import PromptJob
 from eval_action.inputs.prompts import load_prompt
 from eval_action.model.errors import GitError, UserError
 from eval_action.model.settings import Settings, Shard
-from eval_action.model.specs import Config, PromptSpec, Thresholds
+from eval_action.model.specs import Config, PromptJob, PromptSpec, Thresholds
 from eval_action.selection import changes, discovery, git
 
 Log = Callable[[str], None]

@@ -1,0 +1,3 @@
+"""Pure judgement: compare (head vs baseline per case), gate (thresholds -> status, exit code),
+stats (McNemar, percentiles), assemble (collected cases -> RunReport).
+"""

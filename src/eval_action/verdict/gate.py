@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval_action.model.results import Mode, PromptResult, PromptStatus, RunStatus, Totals
+from eval_action.model.results import Mode, PromptResult, PromptStatus, RunReport, RunStatus, Totals
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INFRA = 0, 1, 2, 3
 
@@ -91,3 +91,9 @@ def verdict(status: RunStatus, mode: Mode, incomplete: bool = False) -> Verdict:
     if status == "error" or incomplete:
         return Verdict(status, EXIT_INFRA)
     return Verdict(status, EXIT_OK)
+
+
+def exit_code(report: RunReport, interrupted: bool) -> int:
+    if interrupted:
+        return EXIT_INFRA  # a cancelled job never reads as success
+    return verdict(report.status, report.mode, report.incomplete).exit_code

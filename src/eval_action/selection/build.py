@@ -1,30 +1,18 @@
-"""One run, one way: plan -> run head and baseline -> compare -> gate -> RunReport.
-
-Knows nothing about GitHub or GitLab; the CLI gives it Settings and gets a RunReport back.
-"""
+"""Settings + the change -> the Plan: which prompts run, with which cases, against which baseline."""
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from eval_action.execution.runner import PromptJob, RunOptions, run_jobs_sync
 from eval_action.inputs.config import CONFIG_FILE, load_config
 from eval_action.inputs.prompts.files import scan_tree
 from eval_action.model.errors import GitError
-from eval_action.model.results import CaseResult, PromptResult, RunReport
 from eval_action.model.settings import Settings
-from eval_action.model.specs import Config, PromptSpec
+from eval_action.model.specs import Config, PromptJob, PromptSpec
 from eval_action.selection import baseline, changes, discovery, git, prefilter
 from eval_action.selection import plan as planning
 from eval_action.selection.plan import Log, Plan, PlannedPrompt
-from eval_action.verdict import compare, gate
-from eval_action.verdict.stats import run_stats
-
-OnCase = Callable[[PromptJob, CaseResult], None]
 
 
 def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
@@ -119,65 +107,4 @@ def _sparse_patterns(settings: Settings, plan: Plan, config_rel: str) -> list[st
     paths = {config_rel, *(p.base_path for p in plan.prompts), *(d.path for s in specs for d in s.dependencies)}
     return ["/" + prefix + path for path in sorted(paths)]
 
-
-def run_options(settings: Settings, plan: Plan) -> RunOptions:
-    d = plan.config.defaults
-    return RunOptions(concurrency=settings.concurrency or d.concurrency, timeout_s=d.timeout_s,
-                      retries=d.retries, repeats=settings.repeats, use_cache=settings.use_cache and plan.use_cache,
-                      cache_dir=settings.repo_root / plan.config.cache.dir, max_rps=settings.max_rps or d.max_rps)
-
-
-@dataclass
-class Collected:
-    """Cases as they finish, so an interrupted run still reports what it did."""
-
-    head: dict[str, list[CaseResult]]
-    base: dict[str, list[CaseResult]]
-
-
-def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, env: Mapping[str, str],
-            collected: Collected, on_case: OnCase | None = None) -> None:
-    opts = run_options(settings, plan)
-    base_jobs = list(base_plan.jobs.values())
-    head_jobs = [p.job for p in plan.prompts]
-
-    def record(into: dict[str, list[CaseResult]], notify: OnCase | None) -> OnCase:
-        def _record(job: PromptJob, case: CaseResult) -> None:
-            into.setdefault(job.spec.path, []).append(case)
-            if notify is not None:
-                notify(job, case)
-        return _record
-
-    if base_jobs:
-        run_jobs_sync(base_jobs, opts, env, on_case=record(collected.base, None))
-    run_jobs_sync(head_jobs, opts, env, on_case=record(collected.head, on_case))
-
-
-def assemble(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, collected: Collected,
-             started: float, incomplete: bool = False) -> RunReport:
-    results = [_prompt_result(p, base_plan, collected) for p in plan.prompts]
-    results += [compare.removed_prompt(path, ["prompt file deleted"]) for path in plan.removed]
-    status = gate.run_status(results)
-    if incomplete and status in ("pass", "skipped"):
-        status = "error"  # cases that never ran can't vouch for a pass (outputs, results.json)
-    return RunReport(status=status, mode=settings.mode, base=plan.base, head=plan.head,
-                     totals=gate.totals(results), prompts=results, notes=plan.notes,
-                     stats=run_stats(results, time.monotonic() - started), incomplete=incomplete,
-                     shard=str(settings.shard) if settings.shard else None)
-
-
-def _prompt_result(p: PlannedPrompt, base_plan: baseline.BaselinePlan, collected: Collected) -> PromptResult:
-    path = p.job.spec.path
-    order = {c.id: i for i, c in enumerate(p.job.spec.cases)}
-    head = sorted(collected.head.get(path, []), key=lambda c: order.get(c.id, len(order)))
-    state = base_plan.states.get(path, "none")
-    base_cases: list[CaseResult] | None = None
-    if path in base_plan.from_file:
-        base_cases = base_plan.from_file[path]
-    elif path in base_plan.jobs:
-        base_cases = collected.base.get(path, [])
-    run = compare.PromptRun(path=path, name=p.job.spec.name, provider=p.job.spec.provider.label(),
-                            thresholds=p.thresholds, head=head, baseline=base_cases, baseline_state=state,
-                            notes=base_plan.notes.get(path, []), selected_because=p.reasons)
-    return gate.gate_prompt(compare.compare_prompt(run))
 

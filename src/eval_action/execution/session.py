@@ -1,0 +1,41 @@
+"""Run a plan: the baseline's jobs, then the head's, each case recorded as it finishes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from eval_action.execution.runner import RunOptions, run_jobs_sync
+from eval_action.model.results import CaseResult, Collected
+from eval_action.model.settings import Settings
+from eval_action.model.specs import PromptJob
+from eval_action.selection import baseline
+from eval_action.selection.plan import Plan
+
+OnCase = Callable[[PromptJob, CaseResult], None]
+
+
+def run_options(settings: Settings, plan: Plan) -> RunOptions:
+    d = plan.config.defaults
+    return RunOptions(concurrency=settings.concurrency or d.concurrency, timeout_s=d.timeout_s,
+                      retries=d.retries, repeats=settings.repeats, use_cache=settings.use_cache and plan.use_cache,
+                      cache_dir=settings.repo_root / plan.config.cache.dir, max_rps=settings.max_rps or d.max_rps)
+
+
+def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, env: Mapping[str, str],
+            collected: Collected, on_case: OnCase | None = None) -> None:
+    opts = run_options(settings, plan)
+    base_jobs = list(base_plan.jobs.values())
+    head_jobs = [p.job for p in plan.prompts]
+
+    def record(into: dict[str, list[CaseResult]], notify: OnCase | None) -> OnCase:
+        def _record(job: PromptJob, case: CaseResult) -> None:
+            into.setdefault(job.spec.path, []).append(case)
+            if notify is not None:
+                notify(job, case)
+        return _record
+
+    if base_jobs:
+        run_jobs_sync(base_jobs, opts, env, on_case=record(collected.base, None))
+    run_jobs_sync(head_jobs, opts, env, on_case=record(collected.head, on_case))
+
+
