@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from eval_action.inputs.globs import compile_globs
 from eval_action.model.specs import (
     Config,
     Defaults,
@@ -18,7 +19,7 @@ from eval_action.model.specs import (
     Trigger,
 )
 from eval_action.selection.changes import FileChange
-from eval_action.selection.discovery import Selected, compile_globs, select, select_all
+from eval_action.selection.discovery import Selected, select, select_all
 
 GPT = ProviderSpec(type="openai", model="gpt-4o-mini")
 CLAUDE = ProviderSpec(type="anthropic", model="claude-haiku-4-5")
@@ -88,7 +89,7 @@ def test_globs(pattern: str, path: str, matches: bool) -> None:
 
 
 def test_no_globs_match_nothing() -> None:
-    assert compile_globs([]).match("anything") is None
+    assert compile_globs([]).match("anything") is False
 
 
 # ---------------------------------------------------------------- the prompt file itself

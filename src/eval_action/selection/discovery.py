@@ -16,11 +16,11 @@ path segment, `**` spans folders, and a pattern ending in "/" means everything b
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from eval_action.inputs.globs import compile_globs
 from eval_action.model.specs import Config, PromptSpec
 from eval_action.selection.changes import FileChange
 
@@ -41,46 +41,6 @@ class Selection:
     selected: list[Selected]
     removed: list[str]  # prompt files the change deleted: reported, not run
     notes: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- globs
-def _glob_regex(pattern: str) -> str:
-    if pattern.endswith("/"):
-        pattern += "**"
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        at_segment_start = i == 0 or pattern[i - 1] == "/"
-        if at_segment_start and pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif at_segment_start and pattern.startswith("**", i) and i + 2 == n:
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end].replace("\\", "\\\\")
-            out.append("(?!/)[" + ("^" + body[1:] if body[0] == "!" else body) + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
-
-
-def compile_globs(patterns: Iterable[str]) -> re.Pattern[str]:
-    """One regex that fully matches a POSIX path when any of the git-style `patterns` does."""
-    alternatives = [_glob_regex(p) for p in patterns] or ["(?!)"]
-    return re.compile("(?:" + "|".join(alternatives) + r")\Z", re.DOTALL)
-
-
-def _anchor(pattern: str, folder: str) -> str:
-    return posixpath.join(folder, pattern.removeprefix("./")) if folder else pattern.removeprefix("./")
 
 
 # ---------------------------------------------------------------- selection
@@ -175,11 +135,11 @@ def triggered(changed: list[str], prompt_paths: list[str], config: Config, folde
     """Prompt path -> reasons, for the `triggers:` rules a changed path fires."""
     out: dict[str, list[str]] = defaultdict(list)
     for trigger in config.triggers:
-        when = compile_globs([_anchor(trigger.when, folder)])
+        when = compile_globs([trigger.when], folder)
         hit = next((p for p in changed if when.match(p)), None)
         if hit is None:
             continue
-        run = compile_globs([_anchor(trigger.run, folder)])
+        run = compile_globs([trigger.run], folder)
         for path in prompt_paths:
             if run.match(path):
                 out[path].append(f'trigger "{trigger.when}" matched {hit}')
@@ -195,7 +155,7 @@ def _by_config(
     providers = _changed_keys(head.providers, base.providers)
     grader = head.defaults.grader if isinstance(head.defaults.grader, str) else None
     folder = posixpath.dirname(config_path)
-    was_matched = compile_globs(_anchor(g, folder) for g in base.prompts)
+    was_matched = compile_globs(base.prompts, folder)
     globs_changed = head.prompts != base.prompts
     for spec in prompts:
         if defaults_changed:
@@ -226,7 +186,7 @@ def _provider_names(spec: PromptSpec, default_grader: str | None) -> set[str]:
 def _removed(
     changes: list[FileChange], prompts: list[PromptSpec], head: Config, base: Config | None, folder: str
 ) -> list[str]:
-    globs = compile_globs(_anchor(g, folder) for g in [*head.prompts, *(base.prompts if base else [])])
+    globs = compile_globs([*head.prompts, *(base.prompts if base else [])], folder)
     live = {p.path for p in prompts}
     # A renamed prompt lives on under its new path; only a rename to a non-prompt removes it.
     gone = [c.path for c in changes if c.status == "D"]

@@ -6,12 +6,12 @@ Turns Settings + the CI context into a Plan of typed jobs. Reads files and git; 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import load_prompt
 from eval_action.model.errors import GitError, UserError
 from eval_action.model.settings import Settings, Shard
@@ -97,7 +97,7 @@ def shard_spec(spec: PromptSpec, shard: Shard, assignment: dict[str, int]) -> Pr
 
 
 def matches_any(path: str, globs: list[str]) -> bool:
-    return any(path == g or fnmatch.fnmatchcase(path, g) for g in globs)
+    return path in globs or matches(path, globs)
 
 
 def matching(paths: list[str], globs: list[str], config: Config) -> list[str]:

@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval_action.inputs.prompts.files import Tree, compile_globs
+from eval_action.inputs.globs import compile_globs
+from eval_action.inputs.prompts.files import Tree
 from eval_action.model.specs import Config
 from eval_action.selection.changes import ChangeSet
 from eval_action.selection.discovery import triggered
@@ -78,7 +79,7 @@ def candidates(changeset: ChangeSet, tree: Tree, root: Path, config: Config, con
 def touches_prompt_files(changeset: ChangeSet, config: Config) -> bool:
     """A deleted or renamed-away prompt is reported as removed even when nothing else runs."""
     globs = compile_globs(config.prompts)
-    return any(globs.fullmatch(p) for f in changeset.files for p in (f.path, f.old_path) if p)
+    return any(globs.match(p) for f in changeset.files for p in (f.path, f.old_path) if p)
 
 
 def _names(paths: set[str]) -> _Names | None:
