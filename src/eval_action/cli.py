@@ -8,12 +8,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 
 from eval_action import __version__
-
-EXIT_INPUT = 2
 
 
 def _positive_int(text: str) -> int:
@@ -88,16 +86,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from eval_action.model.errors import UserError
-
+    snapshot = dict(os.environ)  # commands take CI tokens out of os.environ; redaction still needs them
     try:
         return _dispatch(args, os.environ)
-    except UserError as e:
-        print(f"eval-action: error: {e}", file=sys.stderr)
-        return EXIT_INPUT
     except KeyboardInterrupt:
         print("eval-action: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # the one error boundary (SPEC §8)
+        return _failure(e, snapshot)
+
+
+def _failure(e: Exception, env: Mapping[str, str]) -> int:
+    """Bad input is one line and exit 2; anything else is our bug: exit 4, never a gate's code."""
+    from eval_action.model.errors import ExitCode, UserError
+
+    if isinstance(e, UserError):
+        print(f"eval-action: error: {e}", file=sys.stderr)
+        return ExitCode.INPUT
+    if isinstance(e, OSError) and e.filename is not None:
+        print(f"eval-action: error: {e.filename}: {e.strerror or e} — check that the path exists and is "
+              "writable by this job", file=sys.stderr)
+        return ExitCode.INPUT
+    import traceback
+
+    from eval_action.execution.redaction import redact_text, secret_values
+
+    secrets = secret_values(env)
+    print(redact_text(traceback.format_exc(), secrets), file=sys.stderr, end="")
+    print(f"eval-action: internal error: {redact_text(f'{type(e).__name__}: {e}', secrets)} — this is a bug "
+          "in eval-action, not in your evals: please report it with the traceback above", file=sys.stderr)
+    return ExitCode.BUG
 
 
 def _dispatch(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:

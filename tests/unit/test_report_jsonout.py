@@ -65,7 +65,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_written_files_are_readable_by_other_users(tmp_path: Path) -> None:
     # a Docker action writes as root; upload-artifact then reads as the runner's user
-    from eval_action.render.files import atomic_write
+    from eval_action.model.files import atomic_write
 
     atomic_write(tmp_path / "out.json", b"{}")
     assert (tmp_path / "out.json").stat().st_mode & 0o044 == 0o044

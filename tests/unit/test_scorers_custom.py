@@ -156,7 +156,7 @@ def test_hanging_scorer_times_out_without_blocking(repo: Path, fn: str) -> None:
     ("checks.py:nope", {}, "has no function 'nope'"),
     ("checks.py:NOT_CALLABLE", {}, "has no function 'NOT_CALLABLE'"),
     ("missing.py:f", {}, "does not exist next to the prompt"),
-    ("../../elsewhere.py:f", {}, "points outside the repository"),
+    ("../../elsewhere.py:f", {}, "leaves the repository"),
     ("broken.py:f", {}, "importing broken.py raised ModuleNotFoundError"),
     ("no_such_module_xyz:f", {}, "module 'no_such_module_xyz' is not importable"),
     ("just-a-name", {}, "must name `file.py:function` or `module:function`"),

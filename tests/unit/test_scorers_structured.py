@@ -88,7 +88,7 @@ def test_not_is_json_inverts(repo: Path) -> None:
 
 @pytest.mark.parametrize(("spec", "problem"), [
     ({"type": "json-schema"}, "json-schema needs `value:`"),
-    ({"type": "json-schema", "value": "../../secret.json"}, "points outside the repository"),
+    ({"type": "json-schema", "value": "../../secret.json"}, "leaves the repository"),
     ({"type": "json-schema", "value": "/etc/passwd"}, "absolute path"),
     ({"type": "json-schema", "value": "missing.json"}, "does not exist next to the prompt"),
     ({"type": "json-schema", "value": {"type": "nonsense"}}, "is not a valid JSON Schema"),
@@ -117,7 +117,7 @@ def test_validate_accepts_good_specs(repo: Path, spec: dict[str, Any]) -> None:
 
 def test_schema_escape_at_runtime_is_errored(repo: Path) -> None:
     result = run({"type": "json-schema", "value": "../../secret.json"}, "{}", repo)
-    assert result.errored and "outside the repository" in result.reason
+    assert result.errored and "leaves the repository" in result.reason
 
 
 def test_symlink_out_of_repo_is_refused(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from eval_action.commands.publish import publish
 from eval_action.commands.run import run
 from eval_action.execution.redaction import CI_TOKENS, redact_report, secret_values
+from eval_action.model.errors import ExitCode
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.platforms.base import CIContext, Platform
 from eval_action.platforms.inputs import ActionInputs, parse_inputs
@@ -74,7 +75,7 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
         outcome = run(settings, dict(env), log_stderr, interactive=False,
                           changed_files=lambda: platform.changed_files(ctx))
     if outcome.report is None:
-        return 0
+        return ExitCode.OK
     report = redact_report(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})
     publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None,
             workspace=workspace)

@@ -13,7 +13,7 @@ from eval_action.execution import session
 from eval_action.execution.progress import Progress
 from eval_action.execution.redaction import redact_report, secret_values
 from eval_action.execution.signals import sigterm_raises
-from eval_action.model.errors import UserError
+from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.results import Collected, RunReport
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.render.log import Log, log_stderr
@@ -102,7 +102,7 @@ def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: boo
         dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps)
     outcome = run(settings, dict(env), log_stderr, interactive)
     if outcome.report is None:
-        return 0
+        return ExitCode.OK
     report = redact_report(outcome.report, secret_values(env))
     body = render_comment(report, key="local", run_id=None, full_report_hint=None)
     written = write_all(report, settings.output_dir, body)

@@ -11,7 +11,7 @@ from eval_action.execution.scorers.registry import validate_scorer
 from eval_action.inputs import templating
 from eval_action.inputs.config import load_config
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
-from eval_action.model.errors import UserError
+from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.specs import Config, PromptSpec
 from eval_action.selection.plan import matches_any
 
@@ -22,9 +22,9 @@ def validate(root: Path, config: Path | None, globs: list[str]) -> int:
         print(f"eval-action: error: {problem}")
     if problems:
         print(f"eval-action: {len(problems)} problem(s) in {count} prompt file(s)")
-        return 2
+        return ExitCode.INPUT
     print(f"eval-action: {count} prompt file(s) OK")
-    return 0
+    return ExitCode.OK
 
 
 def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tuple[list[str], int]:

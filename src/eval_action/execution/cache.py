@@ -10,11 +10,11 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from eval_action.model.files import atomic_write
 
 _VERSION = 1  # bump when the key or value layout changes
 
@@ -97,11 +97,4 @@ class ResponseCache:
 
     @staticmethod
     def _write(path: Path, value: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(value, f, ensure_ascii=False)
-            os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, json.dumps(value, ensure_ascii=False).encode())

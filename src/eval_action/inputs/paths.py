@@ -12,7 +12,7 @@ from eval_action.inputs.yamlio import show
 from eval_action.model.errors import UserError
 
 
-def resolve_inside(repo_root: Path, base_dir: Path, rel: str, *, source: str, line: int | None) -> Path:
+def resolve_inside(repo_root: Path, base_dir: Path, rel: str, *, source: str | None, line: int | None) -> Path:
     """`rel` (relative to `base_dir`) resolved, and inside `repo_root`; `source`:`line` names the referrer."""
     if not rel.strip():
         raise UserError("empty path — name a file relative to this file", source, line)
@@ -33,6 +33,16 @@ def resolve_inside(repo_root: Path, base_dir: Path, rel: str, *, source: str, li
         raise UserError(f"path `{show(rel)}` is a symlink pointing outside the repository — "
                         "copy the file into the repository instead", source, line)
     return Path(real)
+
+
+def existing_file_inside(repo_root: Path, base_dir: Path, rel: str, *, source: str | None = None,
+                         line: int | None = None) -> Path:
+    """`resolve_inside`, and the file must exist (scorer files, schemas: named, so required)."""
+    path = resolve_inside(repo_root, base_dir, rel, source=source or "", line=line)
+    if not path.is_file():
+        raise UserError(f"`{show(rel)}` does not exist next to the prompt — check the path "
+                        f"(looked for {repo_relative(repo_root, path)})", source, line)
+    return path
 
 
 def _within(path: str, root: str) -> bool:

@@ -1,6 +1,17 @@
-"""Errors that cross module boundaries; cli.main maps them to exit codes."""
+"""Errors that cross module boundaries, and the exit codes cli.main maps them to (SPEC §8)."""
 
 from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0  # success, or any outcome in informational mode
+    GATE = 1  # a gate failed (blocking)
+    INPUT = 2  # bad configuration or input
+    INFRA = 3  # infrastructure failure (blocking), or a cancelled run
+    BUG = 4  # eval-action itself failed: never a gate verdict
+    INTERRUPTED = 130  # Ctrl-C before anything could be reported
 
 
 class UserError(Exception):
@@ -36,3 +47,9 @@ class TargetError(Exception):
 
 class GitError(Exception):
     """git could not answer (missing commit, not a repository)."""
+
+
+def last_line(e: BaseException) -> str:
+    """The exception's type and the last non-blank line of its message: one line for a reason."""
+    lines = [line for line in str(e).splitlines() if line.strip()]
+    return f"{type(e).__name__}: {lines[-1].strip()}" if lines else type(e).__name__

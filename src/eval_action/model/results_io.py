@@ -8,8 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from eval_action.model.errors import UserError
+from eval_action.model.files import atomic_write
 from eval_action.model.results import RunReport
-from eval_action.render.files import atomic_write
 
 _HOW = "pass a results.json written by `eval-action run`"
 

@@ -14,9 +14,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from eval_action.model.files import atomic_write
 from eval_action.model.results import CaseResult, PromptResult, RunReport, Score
 from eval_action.render import fmt
-from eval_action.render.files import atomic_write
 
 TEXT_CAPS = (4000, 2000, 1000, 500, 200, 100)  # tried in order until the data fits DATA_BUDGET
 DATA_BUDGET = 4_900_000  # bytes of JSON; the page around it is ~30 KB, the file stays under 5 MB

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from junit_xml import TestCase, TestSuite
 
+from eval_action.model.files import atomic_write
 from eval_action.model.results import CaseResult, PromptResult, RunReport
-from eval_action.render.files import atomic_write
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

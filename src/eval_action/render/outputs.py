@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval_action.model.files import atomic_write
 from eval_action.model.results import RunReport
 
 
@@ -27,7 +28,7 @@ def write_all(report: RunReport, output_dir: Path, body: str) -> Written:
     written = Written(results=output_dir / "results.json", report=output_dir / "report.md",
                       junit=output_dir / "junit.xml", html=output_dir / "report.html")
     write_results(report, written.results)
-    written.report.write_text(body, encoding="utf-8")
+    atomic_write(written.report, body.encode("utf-8"))
     write_junit(report, written.junit)
     write_html(report, written.html)
     return written

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eval_action.model.errors import ExitCode
 from eval_action.model.results import Mode, PromptResult, PromptStatus, RunReport, RunStatus, Totals
-
-EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INFRA = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
 class Verdict:
     status: RunStatus
-    exit_code: int
+    exit_code: ExitCode
 
 
 def _pass_rate_failure(result: PromptResult) -> list[str]:
@@ -85,15 +84,15 @@ def run_status(prompts: list[PromptResult]) -> RunStatus:
 
 def verdict(status: RunStatus, mode: Mode, incomplete: bool = False) -> Verdict:
     if mode == "informational":
-        return Verdict(status, EXIT_OK)
+        return Verdict(status, ExitCode.OK)
     if status == "fail":
-        return Verdict(status, EXIT_GATE)
+        return Verdict(status, ExitCode.GATE)
     if status == "error" or incomplete:
-        return Verdict(status, EXIT_INFRA)
-    return Verdict(status, EXIT_OK)
+        return Verdict(status, ExitCode.INFRA)
+    return Verdict(status, ExitCode.OK)
 
 
-def exit_code(report: RunReport, interrupted: bool) -> int:
+def exit_code(report: RunReport, interrupted: bool) -> ExitCode:
     if interrupted:
-        return EXIT_INFRA  # a cancelled job never reads as success
+        return ExitCode.INFRA  # a cancelled job never reads as success
     return verdict(report.status, report.mode, report.incomplete).exit_code

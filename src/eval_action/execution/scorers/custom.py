@@ -23,9 +23,9 @@ from types import ModuleType
 from typing import Any
 
 from eval_action.execution.scorers._common import as_text, fmt, is_templated, number, threshold_problems
-from eval_action.execution.scorers._paths import inside_repo
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
-from eval_action.model.errors import UserError
+from eval_action.inputs.paths import existing_file_inside
+from eval_action.model.errors import UserError, last_line
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
@@ -41,7 +41,7 @@ def resolve(ref: str, prompt_dir: Path, repo_root: Path) -> Callable[..., Any]:
     if not sep or not target or not name.isidentifier():
         raise UserError(f"python scorer {ref!r} must name `file.py:function` or `module:function`")
     if target.endswith(".py"):
-        path = inside_repo(target, prompt_dir, repo_root)
+        path = existing_file_inside(repo_root, prompt_dir, target)
         module = _load_file(path, path.stat().st_mtime_ns)
     else:
         module = _import(target, repo_root)
@@ -61,7 +61,7 @@ def _load_file(path: Path, _mtime: int) -> ModuleType:
     try:
         spec.loader.exec_module(module)
     except Exception as e:
-        raise UserError(f"importing {path.name} raised {_last_line(e)} — fix the module") from None
+        raise UserError(f"importing {path.name} raised {last_line(e)} — fix the module") from None
     return module
 
 
@@ -76,12 +76,8 @@ def _import(name: str, repo_root: Path) -> ModuleType:
         raise UserError(f"module {name!r} is not importable from the repository root ({e}) — "
                         "check the dotted name, or use `path/file.py:function`") from None
     except Exception as e:
-        raise UserError(f"importing {name} raised {_last_line(e)} — fix the module") from None
+        raise UserError(f"importing {name} raised {last_line(e)} — fix the module") from None
 
-
-def _last_line(e: BaseException) -> str:
-    lines = [line for line in str(e).splitlines() if line.strip()]
-    return f"{type(e).__name__}: {lines[-1]}" if lines else type(e).__name__
 
 
 # ---------------------------------------------------------------- calling it
@@ -169,7 +165,7 @@ async def python(spec: ScorerSpec, ctx: ScoreContext) -> Score:
         raise ScorerError(f"python scorer {ref} took longer than {fmt(timeout)}s — "
                           "make it faster or raise `timeout_s`") from None
     except Exception as e:
-        raise ScorerError(f"python scorer {ref} raised {_last_line(e)}") from None
+        raise ScorerError(f"python scorer {ref} raised {last_line(e)}") from None
     return interpret(result, spec.threshold)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from eval_action.execution.scorers import custom, judge, operational, similarity, structured, text
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.inputs.templating import case_context, render_value
+from eval_action.model.errors import last_line
 from eval_action.model.results import Score
 from eval_action.model.specs import Case, ScorerSpec
 
@@ -92,7 +93,7 @@ async def _score_one(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     except ScorerError as e:
         return _errored(str(e))
     except Exception as e:  # one broken scorer must not take the case, or the run, down with it
-        return _errored(f"{base} failed: {_last_line(e)}")
+        return _errored(f"{base} failed: {last_line(e)}")
     if inverted:
         score = _invert(score, spec.type)
     clamped = min(max(score.score, 0.0), 1.0)
@@ -108,10 +109,6 @@ def _invert(score: Score, type_: str) -> Score:
 def _errored(reason: str) -> Score:
     return Score(score=0.0, passed=False, reason=one_line(reason), errored=True)
 
-
-def _last_line(e: BaseException) -> str:
-    lines = [line for line in str(e).splitlines() if line.strip()]
-    return f"{type(e).__name__}: {lines[-1]}" if lines else type(e).__name__
 
 
 def one_line(reason: str) -> str:

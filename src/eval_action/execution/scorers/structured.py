@@ -22,8 +22,8 @@ from eval_action.execution.scorers._common import (
     verdict,
 )
 from eval_action.execution.scorers._json import find_json, first_json, parse_whole
-from eval_action.execution.scorers._paths import inside_repo
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.inputs.paths import existing_file_inside
 from eval_action.model.errors import UserError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
@@ -42,7 +42,7 @@ def load_schema(value: Any, prompt_dir: Path, repo_root: Path) -> dict[str, Any]
         return _checked(json.dumps(value, sort_keys=True), "inline schema")
     if not isinstance(value, str) or not value:
         raise UserError("the schema must be a mapping or the path of a .json/.yaml file next to the prompt")
-    path = inside_repo(value, prompt_dir, repo_root)
+    path = existing_file_inside(repo_root, prompt_dir, value)
     return _read_schema(path, path.stat().st_mtime_ns)
 
 

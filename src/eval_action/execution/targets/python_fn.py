@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval_action.execution.targets.base import TargetRequest, TargetResponse
-from eval_action.model.errors import TargetError, UserError
+from eval_action.model.errors import TargetError, UserError, last_line
 from eval_action.model.specs import ProviderSpec
 
 _lock = threading.Lock()
@@ -76,10 +76,6 @@ def _import(module_part: str, root: Path) -> Any:
     spec.loader.exec_module(module)
     return module
 
-
-def last_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[-1]}" if text else type(e).__name__
 
 
 class PythonTarget:
