@@ -11,7 +11,7 @@ from typing import Any
 from eval_action.commands.publish import publish
 from eval_action.commands.run import run
 from eval_action.execution.redaction import CI_TOKENS, redact_report, secret_values
-from eval_action.model.errors import ExitCode
+from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.platforms.base import CIContext, Platform
 from eval_action.platforms.inputs import ActionInputs, parse_inputs
@@ -69,6 +69,9 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     protect_secrets(platform, env, inputs)
     workspace = Path.cwd()
     if inputs.working_directory:
+        if not Path(inputs.working_directory).is_dir():
+            raise UserError(f"`{inputs.working_directory}` is not a folder of this checkout — name the folder "
+                            "that holds eval-action.yaml, relative to the workspace", "working-directory")
         os.chdir(inputs.working_directory)
     settings = ci_settings(args, ctx, inputs)
     with platform.group("eval-action: running the evals"):

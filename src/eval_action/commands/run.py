@@ -14,6 +14,7 @@ from eval_action.execution.progress import Progress
 from eval_action.execution.redaction import redact_report, secret_values
 from eval_action.execution.signals import sigterm_raises
 from eval_action.model.errors import ExitCode, UserError
+from eval_action.model.files import ensure_writable
 from eval_action.model.results import Collected, RunReport
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.render.log import Log, log_stderr
@@ -62,6 +63,8 @@ class RunOutcome:
 def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         changed_files: FileList | None = None) -> RunOutcome:
     started = time.monotonic()
+    if not settings.dry_run:
+        ensure_writable(settings.output_dir, "--output-dir")
     with contextlib.ExitStack() as stack:
         plan, base_plan = build_plan(settings, log, stack, changed_files)
         if settings.dry_run:

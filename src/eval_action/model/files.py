@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from eval_action.model.errors import UserError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -29,3 +31,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def ensure_writable(folder: Path, what: str) -> None:
+    """Fail before the run, not after it has spent the calls: `what` names the option to fix."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-check-")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise UserError(f"cannot write to `{folder}`: {e.strerror or e} — choose a writable folder", what) from None
