@@ -22,3 +22,16 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
         main(["--version"])
     assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"eval-action {__version__}"
+
+
+def test_validate_imports_no_target_runner_or_platform_module() -> None:
+    """`validate` calls nothing, so it loads nothing that calls: a fresh interpreter shows what it imports."""
+    import subprocess
+    import sys
+
+    code = ("import sys, eval_action.commands.validate; "
+            "print(' '.join(m for m in sys.modules if m.startswith('eval_action')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert "eval_action.commands.validate" in loaded
+    assert not [m for m in loaded if m.startswith(("eval_action.execution.targets", "eval_action.execution.runner",
+                                                   "eval_action.platforms", "eval_action.render"))]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval_action.inputs.globs import compile_globs
-from eval_action.selection.plan import matches_any
+from eval_action.inputs.globs import compile_globs, matches
 
 
 @pytest.mark.parametrize(
@@ -39,6 +38,6 @@ def test_a_folder_anchors_the_patterns_of_a_config_in_a_subfolder() -> None:
 
 def test_prompts_option_uses_the_same_rules() -> None:
     """`--prompts` used fnmatch, where `*` crossed folders."""
-    assert not matches_any("prompts/qa/keep.prompt.yaml", ["prompts/*.prompt.yaml"])
-    assert matches_any("prompts/qa/keep.prompt.yaml", ["prompts/**/*.prompt.yaml"])
-    assert matches_any("prompts/qa/keep.prompt.yaml", ["prompts/qa/keep.prompt.yaml"])
+    assert not matches("prompts/qa/keep.prompt.yaml", ["prompts/*.prompt.yaml"])
+    assert matches("prompts/qa/keep.prompt.yaml", ["prompts/**/*.prompt.yaml"])
+    assert matches("prompts/qa/keep.prompt.yaml", ["prompts/qa/keep.prompt.yaml"])

@@ -10,10 +10,10 @@ from pathlib import Path
 from eval_action.execution.scorers.registry import validate_scorer
 from eval_action.inputs import templating
 from eval_action.inputs.config import load_config
+from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
 from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.specs import Config, PromptSpec
-from eval_action.selection.plan import matches_any
 
 
 def validate(root: Path, config: Path | None, globs: list[str]) -> int:
@@ -32,7 +32,7 @@ def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tup
         config = load_config(root, config_path)
     except UserError as e:
         return [str(e)], 0
-    paths = [p for p in find_prompt_files(root, config.prompts) if not globs or matches_any(p, globs)]
+    paths = [p for p in find_prompt_files(root, config.prompts) if not globs or matches(p, globs)]
     problems: list[str] = []
     for rel in paths:
         problems += _validate_prompt(root, rel, config)

@@ -39,8 +39,9 @@ def compile_globs(patterns: Iterable[str], folder: str = "") -> Globs:
     return Globs(_union(include), _union(exclude))
 
 
-def matches(path: str, patterns: Iterable[str]) -> bool:
-    return compile_globs(patterns).match(path)
+def matches(path: str, patterns: list[str]) -> bool:
+    """`--prompts` and friends: a glob, or a file named literally (a name may hold `[` or `{`)."""
+    return path in patterns or compile_globs(patterns).match(path)
 
 
 def _anchor(pattern: str, folder: str) -> str:

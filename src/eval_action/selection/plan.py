@@ -96,15 +96,11 @@ def shard_spec(spec: PromptSpec, shard: Shard, assignment: dict[str, int]) -> Pr
     return spec.model_copy(update={"cases": [c for c in spec.cases if shard_of(c.id) == shard.index]})
 
 
-def matches_any(path: str, globs: list[str]) -> bool:
-    return path in globs or matches(path, globs)
-
-
 def matching(paths: list[str], globs: list[str], config: Config) -> list[str]:
     """The prompt files `--prompts` names (all of them without the option)."""
     if not globs:
         return paths
-    found = [p for p in paths if matches_any(p, globs)]
+    found = [p for p in paths if matches(p, globs)]
     if not found:
         raise UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
                         f"(prompt files match {', '.join(config.prompts)})", "--prompts")
