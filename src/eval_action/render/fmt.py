@@ -113,3 +113,10 @@ def stats_parts(report: RunReport) -> list[str]:
         parts.append(f"{stats.cache_hits:,}/{stats.calls:,} calls from cache")
     parts.append(f"ran in {duration(stats.duration_s)}")
     return parts
+
+
+def passed_line(report: RunReport, sep: str) -> str:
+    """`N/M cases passed (P%)`, and the errored count after `sep`: every medium's headline."""
+    totals = report.totals
+    text = f"{totals.passed:,}/{totals.cases:,} cases passed ({share(totals.passed, totals.cases)})"
+    return text + (f"{sep}{totals.errored:,} errored" if totals.errored else "")

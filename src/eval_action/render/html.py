@@ -62,10 +62,7 @@ def _asset(name: str) -> str:
 def _headline(report: RunReport) -> str:
     if fmt.nothing_to_evaluate(report):
         return "Eval — nothing to evaluate"
-    totals = report.totals
-    rate = fmt.share(totals.passed, totals.cases)
-    text = f"Eval — {totals.passed:,}/{totals.cases:,} cases passed ({rate})"
-    return text + (f" · {totals.errored:,} errored" if totals.errored else "")
+    return f"Eval — {fmt.passed_line(report, ' · ')}"
 
 
 def _payload(report: RunReport, cap: int) -> dict[str, Any]:

@@ -18,12 +18,7 @@ def headline(report: RunReport) -> str:
     mark = fmt.run_mark(report)
     if fmt.nothing_to_evaluate(report):
         return f"## {mark} Eval — nothing to evaluate\n"
-    totals = report.totals
-    text = f"## {mark} Eval — {totals.passed:,}/{totals.cases:,} cases passed"
-    text += f" ({fmt.share(totals.passed, totals.cases)})"
-    if totals.errored:
-        text += f" · {totals.errored:,} errored"
-    return text + "\n"
+    return f"## {mark} Eval — {fmt.passed_line(report, ' · ')}\n"
 
 
 def banners(report: RunReport) -> str:

@@ -32,10 +32,7 @@ def render_text(report: RunReport) -> str:
 def _headline(report: RunReport) -> str:
     if fmt.nothing_to_evaluate(report):
         return "Eval: nothing to evaluate (no prompt affected by this change)"
-    totals = report.totals
-    rate = fmt.share(totals.passed, totals.cases)
-    text = f"Eval {report.status.upper()}: {totals.passed:,}/{totals.cases:,} cases passed ({rate})"
-    return text + (f", {totals.errored:,} errored" if totals.errored else "")
+    return f"Eval {report.status.upper()}: {fmt.passed_line(report, ', ')}"
 
 
 def _prompt(prompt: PromptResult) -> list[str]:
