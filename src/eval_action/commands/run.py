@@ -63,14 +63,13 @@ class RunOutcome:
 def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         changed_files: FileList | None = None) -> RunOutcome:
     started = time.monotonic()
-    if not settings.dry_run:
-        ensure_writable(settings.output_dir, "--output-dir")
     with contextlib.ExitStack() as stack:
         plan, base_plan = build_plan(settings, log, stack, changed_files)
         if settings.dry_run:
             print(describe_plan(plan, settings.repeats))
             return RunOutcome(report=None)
         refuse_untrusted_code(plan, settings)
+        ensure_writable(settings.output_dir, "--output-dir")  # before the calls it would waste
         expected = {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}
         progress = Progress(expected, "head", interactive)
         collected = Collected(head={}, base={})
