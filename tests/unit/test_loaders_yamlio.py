@@ -95,3 +95,17 @@ def test_resolve_inside(tmp_path: Path) -> None:
 
 def test_repo_relative(tmp_path: Path) -> None:
     assert repo_relative(tmp_path, tmp_path / "a" / ".." / "b" / "c.txt") == "b/c.txt"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Yes", "Yes"), ("no", "no"), ("on", "on"), ("Off", "Off"), ("y", "y"), ("12:30", "12:30"),
+    ("010", 10), ("0o10", 8), ("0x1F", 31), ("1_000", "1_000"), ("2024-01-02", "2024-01-02"),
+    ("true", True), ("False", False), ("~", None), ("null", None), ("", None), ("1e3", 1000.0),
+    (".inf", float("inf")), ("-.Inf", float("-inf")), ("NaN", "NaN"), ("+12", 12), (".5", 0.5),
+])
+def test_yaml_is_read_as_yaml_1_2_core_schema(text: str, value: object) -> None:
+    assert load_yaml(f"v: {text}\n", "f.yaml").data == {"v": value}
+
+
+def test_yaml_1_2_keeps_merge_keys() -> None:
+    assert load_yaml("a: &b {x: 1}\nc: {<<: *b, y: 2}\n", "f.yaml").data["c"] == {"x": 1, "y": 2}

@@ -147,11 +147,39 @@ def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
                                             node.start_mark)
 
 
-# Dates stay strings: dataset values and vars are text to a prompt, and must survive JSON.
+# YAML 1.2's core schema, as promptfoo and most tools today read YAML: `yes`/`no`/`on` and `12:30`
+# stay strings and `010` is ten, where PyYAML's YAML 1.1 rules would make booleans, 750 and 8.
+# Dates stay strings too: dataset values and vars are text to a prompt, and must survive JSON.
+_CORE_SCHEMA: list[tuple[str, str, str]] = [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+]
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:merge"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+for _name, _pattern, _firsts in _CORE_SCHEMA:
+    _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_name}", re.compile(_pattern), list(_firsts))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
+
+
+def _core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)  # a leading zero is decimal in YAML 1.2
+
+
+def _core_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = loader.construct_scalar(node).lower().lstrip("+")
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _core_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _core_float)
 for _tag in _REFUSED_TAGS:
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 

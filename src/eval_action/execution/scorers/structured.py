@@ -9,8 +9,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from eval_action.execution.scorers._common import (
     as_text,
     fmt,
@@ -24,6 +22,7 @@ from eval_action.execution.scorers._common import (
 from eval_action.execution.scorers._json import find_json, first_json, parse_whole
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.inputs.paths import existing_file_inside
+from eval_action.inputs.yamlio import load_yaml
 from eval_action.model.errors import UserError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
@@ -49,11 +48,12 @@ def load_schema(value: Any, prompt_dir: Path, repo_root: Path) -> dict[str, Any]
 @functools.lru_cache(maxsize=64)
 def _read_schema(path: Path, _mtime: int) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
+    if path.suffix != ".json":
+        return _checked(json.dumps(load_yaml(text, path.name).data, sort_keys=True), path.name)
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise UserError(f"schema file {path.name} does not parse ({str(e).splitlines()[0]}) — fix its syntax",
-                        str(path)) from None
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"schema file {path.name} does not parse ({e}) — fix its syntax", str(path)) from None
     return _checked(json.dumps(data, sort_keys=True), path.name)
 
 
