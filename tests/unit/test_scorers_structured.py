@@ -126,3 +126,33 @@ def test_symlink_out_of_repo_is_refused(repo: Path, tmp_path_factory: pytest.Tem
     (repo / "prompts" / "link.json").symlink_to(outside)
     problems = validate_scorer(ScorerSpec(type="json-schema", value="link.json"), repo / "prompts", repo)
     assert problems and "outside the repository" in problems[0]
+
+
+@pytest.mark.parametrize("value", ["file://city.schema.json", "file://city.schema.yaml", "city.schema.yaml",
+                                   "type: object\nrequired: [city]\n", '{"type": "object", "required": ["city"]}'])
+def test_schema_value_forms_as_promptfoo_writes_them(value: str, repo: Path) -> None:
+    assert validate_scorer(ScorerSpec(type="is-json", value=value), repo / "prompts", repo) == []
+    assert run({"type": "is-json", "value": value}, '{"city": "Paris"}', repo).passed
+    assert not run({"type": "is-json", "value": value}, '{"town": "Paris"}', repo).passed
+
+
+def test_a_long_yaml_schema_string_is_a_schema_not_a_file_name(repo: Path) -> None:
+    props = "".join(f"  field_{i}: {{type: string, description: a long description of field {i}}}\n"
+                    for i in range(40))
+    value = f"type: object\nproperties:\n{props}"
+    assert validate_scorer(ScorerSpec(type="is-json", value=value), repo / "prompts", repo) == []
+
+
+@pytest.mark.parametrize(("fmt", "good", "bad"), [
+    ("date", "2024-02-29", "29/02/2024"), ("email", "a@b.example", "nobody"),
+    ("date-time", "2024-01-02T03:04:05Z", "2024-01-02 lunchtime"), ("uri", "https://example.com/x", "not a uri"),
+])
+def test_json_schema_format_is_enforced(fmt: str, good: str, bad: str, repo: Path) -> None:
+    schema = {"type": "object", "properties": {"v": {"type": "string", "format": fmt}}}
+    assert run({"type": "is-json", "value": schema}, json.dumps({"v": good}), repo).passed
+    assert not run({"type": "is-json", "value": schema}, json.dumps({"v": bad}), repo).passed
+
+
+@pytest.mark.parametrize("output", ["NaN", '{"a": Infinity}', "[-Infinity]"])
+def test_is_json_refuses_nan_and_infinity(output: str, repo: Path) -> None:
+    assert not run({"type": "is-json"}, output, repo).passed

@@ -8,14 +8,19 @@ from collections.abc import Iterator
 from typing import Any
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n(.*?)```", re.DOTALL)
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_constant=lambda c: _not_json(c))
 _MAX_STARTS = 2000  # bounds the prose scan on huge outputs
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def parse_whole(text: str) -> tuple[bool, Any]:
+    """Strict JSON: NaN and Infinity, which Python's json would accept, are refused as JSON.parse does."""
     try:
-        return True, json.loads(text)
-    except json.JSONDecodeError:
+        return True, json.loads(text, parse_constant=_not_json)
+    except ValueError:  # JSONDecodeError is a ValueError
         return False, None
 
 

@@ -8,7 +8,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from eval_action.execution.scorers import custom, judge, operational, similarity, structured, text
+from eval_action.execution.scorers import (
+    custom,
+    judge,
+    markup,
+    operational,
+    overlap,
+    refusal,
+    similarity,
+    structured,
+    text,
+)
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.inputs.templating import case_context, render_value
 from eval_action.model.errors import last_line
@@ -22,6 +32,9 @@ _REGISTRY: dict[str, ScorerDef] = {
     **judge.SCORERS,
     **operational.SCORERS,
     **custom.SCORERS,
+    **overlap.SCORERS,
+    **markup.SCORERS,
+    **refusal.SCORERS,
 }
 _NOT = "not-"
 _REASON_LIMIT = 300

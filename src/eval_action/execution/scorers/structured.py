@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,20 +29,25 @@ from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
 if TYPE_CHECKING:
+    import jsonschema
     from jsonpath_ng import JSONPath
 
+FILE_PREFIX = "file://"
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 # ---------------------------------------------------------------- schemas
 def load_schema(value: Any, prompt_dir: Path, repo_root: Path) -> dict[str, Any]:
-    """An inline mapping, or a .json/.yaml file named relative to the prompt."""
+    """An inline mapping, a schema written as YAML/JSON text (promptfoo), or `[file://]schema.json|yaml`."""
     if isinstance(value, dict):
         return _checked(json.dumps(value, sort_keys=True), "inline schema")
     if not isinstance(value, str) or not value:
         raise UserError("the schema must be a mapping or the path of a .json/.yaml file next to the prompt")
-    path = existing_file_inside(repo_root, prompt_dir, value)
+    name = value.removeprefix(FILE_PREFIX)
+    if name == value and ("\n" in value or value.lstrip().startswith("{")):
+        return _checked(json.dumps(load_yaml(value, "inline schema").data, sort_keys=True), "inline schema")
+    path = existing_file_inside(repo_root, prompt_dir, name)
     return _read_schema(path, path.stat().st_mtime_ns)
 
 
@@ -71,11 +77,43 @@ def _checked(canonical: str, where: str) -> dict[str, Any]:
     return schema
 
 
+@functools.cache
+def _format_checker() -> jsonschema.FormatChecker:
+    """`format` is enforced, as promptfoo's ajv-formats does; date-time and uri are checked here
+    because jsonschema leaves them to optional packages."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("date-time")(_is_date_time)
+    checker.checks("uri")(_is_uri)
+    return checker
+
+
+_DATE_TIME_RE = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
+_URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*")
+
+
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME_RE.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(_URI_RE.fullmatch(value))
+
+
 def schema_mismatch(data: Any, schema: dict[str, Any]) -> str | None:
     """The most relevant validation error as one line, or None when `data` conforms."""
     import jsonschema
 
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = jsonschema.validators.validator_for(schema)(schema, format_checker=_format_checker())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:
         return None

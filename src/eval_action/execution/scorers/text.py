@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from eval_action.execution.scorers._common import (
     value_or_expected,
     verdict,
 )
-from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError, ScorerFn
+from eval_action.execution.scorers._csv import split_values
+from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError, ScorerFn, Validator
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
@@ -44,13 +46,31 @@ def _equals_json(expected: Any, output: str) -> Score:
                    f"expected JSON {quote(as_text(expected))}; got {quote(as_text(actual))}")
 
 
-def _needles(value: Any) -> list[str]:
-    """Lists as given; a string is comma-separated, as in promptfoo."""
+def _one_needle(type_: str, value: Any) -> str:
+    """contains/icontains take one non-empty string or a number, as in promptfoo."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+        return as_text(int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, str) and value:
+        return value
     if isinstance(value, list):
+        raise ScorerError(f"{type_} takes one string, not a list — use {type_}-any "
+                          f"(not-{type_}-any: none of them) or {type_}-all")
+    raise ScorerError(f"{type_} needs a non-empty string or a number as `value:`")
+
+
+def _needles(type_: str, value: Any) -> list[str]:
+    """A list as given; a string is comma-separated with quoted fields, as in promptfoo."""
+    if isinstance(value, list) and (value or type_.endswith("-all")):
         return [as_text(v) for v in value]
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return [as_text(value)]
+    if isinstance(value, str) and value:
+        return split_values(value)
+    raise ScorerError(f"{type_} needs `value:` — a list of strings, or a comma-separated string")
+
+
+def _string(type_: str, value: Any) -> str:
+    if isinstance(value, str) and value:
+        return value
+    raise ScorerError(f"{type_} needs a non-empty string as `value:`")
 
 
 def _quote_all(items: list[str]) -> str:
@@ -60,7 +80,7 @@ def _quote_all(items: list[str]) -> str:
 
 def _contains(fold: bool) -> ScorerFn:
     async def contains(spec: ScorerSpec, ctx: ScoreContext) -> Score:
-        needle = as_text(value_or_expected(spec, ctx))
+        needle = _one_needle(spec.type, value_or_expected(spec, ctx))
         found = _fold(needle, fold) in _fold(ctx.output, fold)
         return verdict(found, f"contains {quote(needle)}",
                        f"expected to contain {quote(needle)}; {output_starts(ctx.output)}")
@@ -70,7 +90,7 @@ def _contains(fold: bool) -> ScorerFn:
 
 def _contains_any(fold: bool) -> ScorerFn:
     async def contains_any(spec: ScorerSpec, ctx: ScoreContext) -> Score:
-        needles = _needles(value_or_expected(spec, ctx))
+        needles = _needles(spec.type, value_or_expected(spec, ctx))
         hay = _fold(ctx.output, fold)
         hit = next((n for n in needles if _fold(n, fold) in hay), None)
         return verdict(hit is not None, f"contains {quote(hit or '')}",
@@ -81,14 +101,13 @@ def _contains_any(fold: bool) -> ScorerFn:
 
 def _contains_all(fold: bool) -> ScorerFn:
     async def contains_all(spec: ScorerSpec, ctx: ScoreContext) -> Score:
-        needles = _needles(value_or_expected(spec, ctx))
+        needles = _needles(spec.type, value_or_expected(spec, ctx))
         hay = _fold(ctx.output, fold)
         missing = [n for n in needles if _fold(n, fold) not in hay]
         found = len(needles) - len(missing)
-        score = found / len(needles) if needles else 1.0
         return verdict(not missing, f"contains all {len(needles)}",
                        f"missing {_quote_all(missing)} ({found}/{len(needles)} found); "
-                       f"{output_starts(ctx.output)}", score)
+                       f"{output_starts(ctx.output)}")
 
     return contains_all
 
@@ -98,7 +117,7 @@ def _fold(text: str, fold: bool) -> str:
 
 
 async def starts_with(spec: ScorerSpec, ctx: ScoreContext) -> Score:
-    prefix = as_text(value_or_expected(spec, ctx))
+    prefix = _string(spec.type, value_or_expected(spec, ctx))
     return verdict(ctx.output.startswith(prefix), f"starts with {quote(prefix)}",
                    f"expected to start with {quote(prefix)}; {output_starts(ctx.output)}")
 
@@ -112,51 +131,101 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 async def regex(spec: ScorerSpec, ctx: ScoreContext) -> Score:
-    pattern = as_text(value_or_expected(spec, ctx))
+    pattern = _string(spec.type, value_or_expected(spec, ctx))
     match = _compile(pattern).search(ctx.output)
     return verdict(match is not None, f"matches /{pattern}/ at {quote(match.group(0) if match else '')}",
                    f"no match for /{pattern}/; {output_starts(ctx.output)}")
 
 
 async def levenshtein(spec: ScorerSpec, ctx: ScoreContext) -> Score:
-    """promptfoo: threshold is the largest edit distance that passes (default 5)."""
-    target = as_text(value_or_expected(spec, ctx))
+    """promptfoo: threshold is the largest edit distance that passes (default 5); the score is 1 or 0."""
+    target = value_or_expected(spec, ctx)
+    if not isinstance(target, str):
+        raise ScorerError("levenshtein needs a string as `value:`")
     limit = DEFAULT_MAX_DISTANCE if spec.threshold is None else spec.threshold
     from rapidfuzz.distance import Levenshtein  # here: a compiled extension few runs need at start-up
 
     distance = Levenshtein.distance(ctx.output, target)
-    # The score is a normalised similarity so a regression shows even while the distance still passes.
-    similarity = 1 - distance / max(len(ctx.output), len(target), 1)
     return verdict(distance <= limit, f"edit distance {distance} ≤ {fmt(limit)} from {quote(target)}",
-                   f"edit distance {distance} > {fmt(limit)} from {quote(target)}; got {quote(ctx.output)}",
-                   similarity)
+                   f"edit distance {distance} > {fmt(limit)} from {quote(target)}; got {quote(ctx.output)}")
 
 
-def _validate_regex(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
-    if spec.value is None or is_templated(spec.value):
-        return []
+def _word_bounds(type_: str, value: Any) -> tuple[float, float]:
+    """(min, max) from `value: 50`, `"50"` or `{min: 20, max: 50}`, as promptfoo reads them."""
+    if isinstance(value, dict):
+        low, high = value.get("min"), value.get("max")
+        bounds = [b for b in (low, high) if b is not None]
+        if not bounds or set(value) - {"min", "max"} or not all(_is_number(b) for b in bounds):
+            raise ScorerError("word-count takes a number or {min: N, max: N} as `value:`")
+        if low is not None and high is not None and low > high:
+            raise ScorerError(f"word-count min ({low}) is more than max ({high}) — swap them")
+        return (float("-inf") if low is None else low), (float("inf") if high is None else high)
+    exact = value if _is_number(value) else _numeric_string(value)
+    if exact is None:
+        raise ScorerError("word-count takes a number or {min: N, max: N} as `value:`")
+    return exact, exact
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numeric_string(value: Any) -> float | None:
     try:
-        _compile(as_text(spec.value))
-    except ScorerError as e:
-        return [str(e)]
-    return []
+        return float(value) if isinstance(value, str) and value.strip() else None
+    except ValueError:
+        return None
+
+
+async def word_count(spec: ScorerSpec, ctx: ScoreContext) -> Score:
+    if spec.value is None:
+        raise ScorerError("word-count needs `value:` — a number or {min: N, max: N}")
+    low, high = _word_bounds(spec.type, spec.value)
+    count = len(ctx.output.split())
+    want = fmt(low) if low == high else f"between {fmt(low)} and {fmt(high)}".replace("-inf", "0")
+    return verdict(low <= count <= high, f"{count} words", f"{count} words, expected {want}")
+
+
+def value_check(check: Callable[[str, Any], object]) -> Validator:
+    """A static check of a literal `value:` with the same rule the scorer applies at run time."""
+    def validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
+        if spec.value is None or is_templated(spec.value):
+            return []
+        try:
+            check(spec.type, spec.value)
+        except ScorerError as e:
+            return [str(e)]
+        return []
+
+    return validate
+
+
+def _check_regex(type_: str, value: Any) -> None:
+    _compile(_string(type_, value))
+
+
+def _check_levenshtein(type_: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ScorerError("levenshtein needs a string as `value:`")
 
 
 def _validate_levenshtein(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
+    problems = value_check(_check_levenshtein)(spec, prompt_dir, repo_root)
     if spec.threshold is not None and spec.threshold < 0:
-        return [f"threshold {spec.threshold:g} is the largest edit distance that passes — use 0 or more"]
-    return []
+        problems.append(f"threshold {spec.threshold:g} is the largest edit distance that passes — use 0 or more")
+    return problems
 
 
 SCORERS: dict[str, ScorerDef] = {
     "equals": ScorerDef(equals),
-    "contains": ScorerDef(_contains(fold=False)),
-    "icontains": ScorerDef(_contains(fold=True)),
-    "contains-any": ScorerDef(_contains_any(fold=False)),
-    "icontains-any": ScorerDef(_contains_any(fold=True)),
-    "contains-all": ScorerDef(_contains_all(fold=False)),
-    "icontains-all": ScorerDef(_contains_all(fold=True)),
-    "starts-with": ScorerDef(starts_with),
-    "regex": ScorerDef(regex, _validate_regex),
+    "contains": ScorerDef(_contains(fold=False), value_check(_one_needle)),
+    "icontains": ScorerDef(_contains(fold=True), value_check(_one_needle)),
+    "contains-any": ScorerDef(_contains_any(fold=False), value_check(_needles)),
+    "icontains-any": ScorerDef(_contains_any(fold=True), value_check(_needles)),
+    "contains-all": ScorerDef(_contains_all(fold=False), value_check(_needles)),
+    "icontains-all": ScorerDef(_contains_all(fold=True), value_check(_needles)),
+    "starts-with": ScorerDef(starts_with, value_check(_string)),
+    "regex": ScorerDef(regex, value_check(_check_regex)),
     "levenshtein": ScorerDef(levenshtein, _validate_levenshtein),
+    "word-count": ScorerDef(word_count, value_check(_word_bounds)),
 }

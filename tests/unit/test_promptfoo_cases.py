@@ -1,0 +1,56 @@
+"""promptfoo's own assertion cases (tests/promptfoo_cases/): same inputs, same verdict and score."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval_action.execution.scorers.base import ScoreContext
+from eval_action.execution.scorers.registry import score_case, validate_scorer
+from eval_action.inputs.yamlio import load_yaml
+from eval_action.model.specs import Message, ScorerSpec
+
+CASES_DIR = Path(__file__).parent.parent / "promptfoo_cases"
+
+
+class NoGrader:
+    async def complete(self, provider: Any, messages: list[Message]) -> str:
+        raise AssertionError("deterministic scorers must not call a model")
+
+    async def embed(self, provider: Any, texts: list[str]) -> list[list[float]]:
+        raise AssertionError("deterministic scorers must not call a model")
+
+
+def _cases() -> list[Any]:
+    params = []
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        for i, case in enumerate(load_yaml(path.read_text(encoding="utf-8"), path.name).data):
+            marks = [pytest.mark.xfail(reason=case["differs"], strict=True)] if "differs" in case else []
+            params.append(pytest.param(case, id=f"{path.stem}-{i}-{case['name']}", marks=marks))
+    return params
+
+
+def judge(case: dict[str, Any], tmp: Path) -> tuple[str, bool | None, float | None]:
+    """("config", …) when validate refuses the assertion, ("errored", …) or ("scored", pass, score)."""
+    spec = ScorerSpec(**case["assert"])
+    if validate_scorer(spec, tmp, tmp):
+        return "config", None, None
+    ctx = ScoreContext(output=case["output"], vars={}, expected=None, case_id="c", prompt="p.prompt.yaml",
+                       prompt_dir=tmp, repo_root=tmp, grader=NoGrader())
+    score = asyncio.run(score_case([spec], ctx))[spec.label]
+    if score.errored:
+        return "errored", None, None
+    return "scored", score.passed, score.score
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_promptfoo_case(case: dict[str, Any], tmp_path: Path) -> None:
+    kind, passed, score = judge(case, tmp_path)
+    if "error" in case:
+        assert kind in ("config", "errored"), f"promptfoo refuses this ({case['error']}); here it scored"
+        return
+    assert kind == "scored", f"refused here; promptfoo scores pass={case['pass']} score={case['score']}"
+    assert (passed, score) == (case["pass"], pytest.approx(case["score"], abs=1e-4))
