@@ -36,9 +36,10 @@ class FakeServer:
 
 @contextmanager
 def fake_server(latency: float, jitter: float = 0.0, fail_rate: float = 0.0,
-                retry_after: str | None = None) -> Iterator[FakeServer]:
+                retry_after: str | None = None, extra: tuple[str, ...] = ()) -> Iterator[FakeServer]:
+    """`extra`: more of fake_server.py's options (`--rate 20 --headers openai`, `--fail-status 429,500`)."""
     args = [sys.executable, str(HERE / "fake_server.py"), "--latency", str(latency), "--jitter", str(jitter),
-            "--fail-rate", str(fail_rate)]
+            "--fail-rate", str(fail_rate), *extra]
     if retry_after is not None:
         args += ["--retry-after", retry_after]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)

@@ -4,13 +4,16 @@
         llm.url                      # "http://127.0.0.1:PORT" (OpenAI base_url is llm.url + "/v1")
         llm.respond_with(lambda body: "Paris")
         llm.fail_next(2, status=429, retry_after=1)
+        llm.fail_next(1, status=429, headers={"x-ratelimit-remaining-requests": "0"})
+        llm.answer_headers(lambda: {"x-ratelimit-remaining-requests": "3"})   # on every 200
         llm.inject("malformed")      # or "empty_choices", "close", "hang"
-        llm.requests                 # every request received: FakeRequest(path, body, headers)
+        llm.inject("close", 3, match="question 0")   # only for requests whose last user message has it
+        llm.requests                 # every request received: FakeRequest(path, body, headers, at)
         llm.max_in_flight
         llm.connections              # TCP connections accepted (keep-alive reuses them)
 
-Faults are consumed one per request, in the order queued. The default answer is
-deterministic: "echo: " + the last user message.
+Faults are consumed one per request, in the order queued (a `match` fault only by a request it
+matches). The default answer is deterministic: "echo: " + the last user message.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class FakeRequest:
     path: str
     body: dict[str, Any]
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class _Fault:
     kind: str
     status: int = 500
     retry_after: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    match: str | None = None
 
 
 def last_user_text(body: dict[str, Any]) -> str:
@@ -77,6 +83,7 @@ class FakeLLM:
         self.jitter = jitter
         self.responder: Responder = responder or echo
         self.embedder: Embedder = letter_vector
+        self.headers_for_answers: Callable[[], dict[str, str]] = dict
         self.requests: list[FakeRequest] = []
         self.max_in_flight = 0
         self.connections = 0  # TCP connections accepted: keep-alive shows as fewer than requests
@@ -99,16 +106,22 @@ class FakeLLM:
     def embed_with(self, fn: Embedder) -> None:
         self.embedder = fn
 
-    def fail_next(self, n: int = 1, status: int = 500, retry_after: str | float | None = None) -> None:
+    def fail_next(self, n: int = 1, status: int = 500, retry_after: str | float | None = None,
+                  headers: dict[str, str] | None = None, match: str | None = None) -> None:
         ra = None if retry_after is None else str(retry_after)
+        extra = tuple((headers or {}).items())
         with self._lock:
-            self._faults.extend(_Fault("status", status, ra) for _ in range(n))
+            self._faults.extend(_Fault("status", status, ra, extra, match) for _ in range(n))
 
-    def inject(self, kind: str, n: int = 1) -> None:
+    def answer_headers(self, fn: Callable[[], dict[str, str]]) -> None:
+        """Headers for every successful answer (a provider's rate-limit headers), made per answer."""
+        self.headers_for_answers = fn
+
+    def inject(self, kind: str, n: int = 1, match: str | None = None) -> None:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
         with self._lock:
-            self._faults.extend(_Fault(kind) for _ in range(n))
+            self._faults.extend(_Fault(kind, match=match) for _ in range(n))
 
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
@@ -129,7 +142,12 @@ class FakeLLM:
             self.requests.append(request)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
-            return self._faults.popleft() if self._faults else None
+            text = last_user_text(request.body)
+            for fault in self._faults:
+                if fault.match is None or fault.match in text:
+                    self._faults.remove(fault)
+                    return fault
+            return None
 
     def _leave(self) -> None:
         with self._lock:
@@ -168,7 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
-        fault = fake._enter(FakeRequest(self.path, body, {k.lower(): v for k, v in self.headers.items()}))
+        fault = fake._enter(FakeRequest(self.path, body, {k.lower(): v for k, v in self.headers.items()},
+                                        time.monotonic()))
         try:
             fake._delay()
             if fault is not None:
@@ -189,16 +208,17 @@ class _Handler(BaseHTTPRequestHandler):
                              "usage": {"prompt_tokens": 1, "total_tokens": 1}})
             return
         if self.path.endswith("/chat/completions"):
-            self._json(200, _openai_answer(body, fake.responder(body)))
+            self._json(200, _openai_answer(body, fake.responder(body)), fake.headers_for_answers())
             return
         if self.path.endswith("/messages"):
-            self._json(200, _anthropic_answer(body, fake.responder(body)))
+            self._json(200, _anthropic_answer(body, fake.responder(body)), fake.headers_for_answers())
             return
         self._json(404, {"error": {"message": f"no route {self.path}"}})
 
     def _fault(self, fault: _Fault) -> None:
         if fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            headers.update(fault.headers)
             self._json(fault.status, {"error": {"message": f"injected {fault.status}"}}, headers)
         elif fault.kind == "malformed":
             self._send(200, b'{"choices": [', "application/json")

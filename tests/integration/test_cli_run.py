@@ -76,6 +76,16 @@ def test_regression_is_detected_with_a_p_value_and_blocks(repo: Path, fake_llm: 
     assert SECRET not in everything
 
 
+def test_base_and_head_runs_share_one_pool(repo: Path, fake_llm: FakeLLM) -> None:
+    write_prompt(repo, "Be creative with the answer.", min_rate=0)
+    commit(repo)
+    fake_llm.latency = 0.3
+    assert main(["run", "--base", "main", "--concurrency", "16", "--no-cache"]) == 1
+    assert len(fake_llm.requests) == 16 and fake_llm.max_in_flight == 16  # 8 base + 8 head, all at once
+    times = sorted(r.at for r in fake_llm.requests)
+    assert times[-1] - times[0] < 0.25  # one wave, not one run after the other
+
+
 def test_informational_mode_exits_zero_on_the_same_change(repo: Path) -> None:
     write_prompt(repo, "Be creative with the answer.")
     commit(repo)

@@ -6,6 +6,7 @@ twice — and an infrastructure failure is `errored`, never a quality failure.
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,10 +48,12 @@ def test_a_short_429_storm_is_absorbed_by_retries(monkeypatch: pytest.MonkeyPatc
 def test_a_429_storm_longer_than_the_retries_errors_one_case_only(monkeypatch: pytest.MonkeyPatch,
                                                                   capsys: pytest.CaptureFixture[str],
                                                                   tmp_path: Path, fake_llm: FakeLLM) -> None:
-    fake_llm.fail_next(3, status=429, retry_after=0)
+    # Its own 2 retries, then up to 4 more the other cases left unspent (the run's retry budget).
+    fake_llm.fail_next(20, status=429, retry_after=0, match="question 0")
     out, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url)
     assert data["totals"]["errored"] == 1 and data["totals"]["passed"] == N - 1
-    assert errors(data) == ["HTTP 429 after 3 attempts: injected 429"]
+    [error] = errors(data)
+    assert re.fullmatch(r"HTTP 429 after [3-7] attempts: injected 429", error), error
     assert out.code == 3  # blocking: an infrastructure failure, not a quality failure
 
 
@@ -61,18 +64,19 @@ def test_a_storm_under_concurrency_loses_and_doubles_nothing(monkeypatch: pytest
     _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url,
                       defaults="{timeout_s: 2, retries: 3, concurrency: 6}", n=12)
     t = data["totals"]
-    assert t["failed"] == 0 and t["errored"] >= 1 and t["passed"] >= 1
+    assert t["failed"] == 0 and t["passed"] >= 1  # retries wait without their slots: the storm spreads
     assert len(fake_llm.requests) == 30 + t["passed"]  # every 429 consumed, one success per passed case
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_5xx_is_retried_then_errored(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                      tmp_path: Path, fake_llm: FakeLLM, status: int) -> None:
-    fake_llm.fail_next(1, status=status)
-    fake_llm.fail_next(3, status=status, retry_after=0)
+    fake_llm.fail_next(1, status=status, match="question 0")
+    fake_llm.fail_next(20, status=status, retry_after=0, match="question 0")
     _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url)
     assert data["totals"]["errored"] == 1 and data["totals"]["passed"] == N - 1
-    assert errors(data) == [f"HTTP {status} after 3 attempts: injected {status}"]
+    [error] = errors(data)
+    assert re.fullmatch(rf"HTTP {status} after [3-7] attempts: injected {status}", error), error
 
 
 def test_a_400_is_not_retried_and_errors(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -112,7 +116,7 @@ def test_one_bad_answer_is_retried_away(monkeypatch: pytest.MonkeyPatch, capsys:
 
 
 @pytest.mark.parametrize(("kind", "error"), [
-    ("close", "connection failed: closed mid-answer after 3 attempts"),  # reset mid-body, truncated
+    ("close", "connection failed: closed mid-answer after"),  # reset mid-body, truncated
     ("malformed", "malformed response body"),
     ("empty_choices", "malformed response body"),
     ("hang", "timed out after 0.5s"),
@@ -120,11 +124,11 @@ def test_one_bad_answer_is_retried_away(monkeypatch: pytest.MonkeyPatch, capsys:
 def test_a_persistent_bad_answer_errors_that_case(monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                   fake_llm: FakeLLM, kind: str, error: str) -> None:
-    fake_llm.inject(kind, 3)
+    fake_llm.inject(kind, 20, match="question 0")
     _, data = run_all(monkeypatch, capsys, tmp_path, fake_llm.url,
                       defaults="{timeout_s: 0.5, retries: 2, concurrency: 1}")
     [got] = errors(data)
-    assert got.startswith(error) and got.endswith("after 3 attempts"), got
+    assert got.startswith(error) and re.search(r"after [3-7] attempts$", got), got
     assert data["totals"]["passed"] == N - 1
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from eval_action.execution.targets.anthropic import AnthropicTarget
 from eval_action.execution.targets.base import TargetRequest, TargetResponse
-from eval_action.execution.targets.http import HttpPool, _retry_after, short_message
+from eval_action.execution.targets.http import HttpPool, short_message
 from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.execution.targets.registry import make_target
 from eval_action.model.errors import TargetError, UserError
@@ -103,12 +103,6 @@ def test_retry_after_is_honoured(fake_llm: FakeLLM) -> None:
     response = complete(fake_llm)
     assert time.monotonic() - start >= 0.6
     assert response.output.startswith("echo:") and len(fake_llm.requests) == 3
-
-
-def test_retry_after_parses_seconds_and_dates() -> None:
-    assert _retry_after("2") == 2.0
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: retry now
-    assert _retry_after("soon") is None and _retry_after(None) is None
 
 
 @pytest.mark.parametrize("fault", ["malformed", "empty_choices", "close"])

@@ -81,7 +81,7 @@ async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, st
 
 async def _run_all(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, str], on_case: OnCase | None,
                    limiter: Limiter, caller: Caller) -> list[list[CaseResult]]:
-    async with HttpPool(opts.concurrency, retries=opts.retries, on_throttle=limiter.throttled) as http:
+    async with HttpPool(opts.concurrency, retries=opts.retries, limiter=limiter) as http:
         contexts = [_context(job, opts, env, http, caller) for job in jobs]
         rendered = [[render_messages(c.job.spec, case, c.job.repo_root) for case in c.job.spec.cases]
                     for c in contexts]

@@ -1,4 +1,6 @@
-"""Run a plan: the baseline's jobs, then the head's, each case recorded as it finishes."""
+"""Run a plan: the baseline's jobs and the head's in one pool (one limiter, one concurrency budget),
+each case recorded as it finishes. Run one after the other, the two runs took 2·ceil(N/C)·L where
+together they take ceil(2N/C)·L, and the tail of the first left slots idle."""
 
 from __future__ import annotations
 
@@ -27,15 +29,16 @@ def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, en
     base_jobs = list(base_plan.jobs.values())
     head_jobs = [p.job for p in plan.prompts]
 
-    def record(into: dict[str, list[CaseResult]], notify: OnCase | None) -> OnCase:
-        def _record(job: PromptJob, case: CaseResult) -> None:
-            into.setdefault(job.spec.path, []).append(case)
-            if notify is not None:
-                notify(job, case)
-        return _record
+    base_ids = {id(job) for job in base_jobs}  # a base job and its head job share the head's path
 
-    if base_jobs:
-        run_jobs_sync(base_jobs, opts, env, on_case=record(collected.base, None))
-    run_jobs_sync(head_jobs, opts, env, on_case=record(collected.head, on_case))
+    def record(job: PromptJob, case: CaseResult) -> None:
+        if id(job) in base_ids:
+            collected.base.setdefault(job.spec.path, []).append(case)
+            return
+        collected.head.setdefault(job.spec.path, []).append(case)
+        if on_case is not None:
+            on_case(job, case)
+
+    run_jobs_sync(base_jobs + head_jobs, opts, env, on_case=record)
 
 

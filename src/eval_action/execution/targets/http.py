@@ -8,13 +8,15 @@ its connection pool (encode/httpx#3215) against ~0.27 ms for aiohttp, which deci
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import random
-import time
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
+from eval_action.execution.rate_headers import RateInfo, parse_rate_headers
+from eval_action.execution.ratelimit import Limiter
 from eval_action.model.errors import TargetError
 
 if TYPE_CHECKING:
@@ -24,7 +26,10 @@ T = TypeVar("T")
 
 _CONNECT_TIMEOUT_S = 10.0
 _RETRY_AFTER_CAP_S = 60.0
-_BACKOFF_CAP_S = 30.0
+_BACKOFF_CAP_S = 8.0  # the OpenAI and Anthropic SDKs' cap: a longer wait mostly leaves slots idle
+# A call may go on retrying past its own `retries` while the run's shared budget lasts, up to this
+# many times its own: at 30% random faults, 4 retries each lost ~1 case in 400; a budget loses none.
+_BUDGET_REACH = 3
 _MESSAGE_CHARS = 200
 
 
@@ -40,16 +45,39 @@ class _Retryable(Exception):
         return f"{self.head} after {attempts} attempts{tail}"
 
 
-class HttpPool:
-    """One keep-alive session of up to `concurrency` connections; `post_json` retries with full-jitter backoff."""
+class RetryBudget:
+    """Retries shared by one run: each call may retry `retries` times, and a call that keeps failing
+    may go on with the retries that calls which succeeded left unspent, up to `_BUDGET_REACH` times
+    its own. When every call fails (the provider is down) no more is spent than `retries` each."""
 
-    def __init__(self, concurrency: int, *, retries: int = 4, backoff_s: float = 0.5,
-                 on_throttle: Callable[[], None] | None = None) -> None:
+    def __init__(self, retries: int) -> None:
+        self.per_call = max(0, retries)
+        self.spare = 0
+
+    def succeeded(self, retried: int) -> None:
+        self.spare += max(0, self.per_call - retried)
+
+    def allows(self, retried: int) -> bool:
+        """May a call that has retried `retried` times retry once more?"""
+        if retried < self.per_call:
+            return True
+        if self.spare <= 0 or retried >= self.per_call * _BUDGET_REACH:
+            return False
+        self.spare -= 1
+        return True
+
+
+class HttpPool:
+    """One keep-alive session of up to `concurrency` connections; `post_json` retries with full-jitter
+    backoff, the slot handed back while it waits, and tells the limiter what each answer's headers say."""
+
+    def __init__(self, concurrency: int, *, retries: int = 4, backoff_s: float = 0.25,
+                 limiter: Limiter | None = None) -> None:
         self._connections = max(1, concurrency)
         self._session: aiohttp.ClientSession | None = None
-        self.retries = retries
+        self.budget = RetryBudget(retries)
         self.backoff_s = backoff_s
-        self._on_throttle = on_throttle
+        self.limiter = limiter or Limiter(concurrency)
 
     def _client(self) -> aiohttp.ClientSession:
         import aiohttp  # ~0.1 s at import: paid only by runs that call a model API
@@ -78,27 +106,31 @@ class HttpPool:
         `parse` raises KeyError/IndexError/TypeError/ValueError on a body it can't use. `secrets` are
         redacted from any server message that reaches an error.
         """
-        attempts = self.retries + 1
         body = json.dumps(payload).encode()
         sent_headers = {**headers, "Content-Type": "application/json"}
-        attempt = 0
+        host = _host(url)
+        retried = 0
         while True:
+            await self.limiter.pace(host)
             try:
-                return await self._attempt(url, body, sent_headers, timeout_s, parse, secrets)
+                result = await self._attempt(url, host, body, sent_headers, timeout_s, parse, secrets)
+                self.budget.succeeded(retried)
+                return result
             except _Retryable as e:
-                attempt += 1
-                if attempt == attempts:
-                    raise TargetError(e.final(attempts)) from None
-                await asyncio.sleep(self._pause(attempt - 1, e.retry_after))
+                if not self.budget.allows(retried):
+                    raise TargetError(e.final(retried + 1)) from None
+                async with self.limiter.released():
+                    await asyncio.sleep(self._pause(retried, e.retry_after))
+                retried += 1
 
-    async def _attempt(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float,
+    async def _attempt(self, url: str, host: str, body: bytes, headers: dict[str, str], timeout_s: float,
                        parse: Callable[[Any], T], secrets: Sequence[str]) -> T:
         import aiohttp
 
         timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, _CONNECT_TIMEOUT_S))
         try:
             async with self._client().post(url, data=body, headers=headers, timeout=timeout) as response:
-                status, retry_after = response.status, response.headers.get("Retry-After")
+                status, info = response.status, parse_rate_headers(response.headers)
                 data = await response.read()
         except TimeoutError:
             raise _Retryable(f"timed out after {timeout_s:g}s") from None
@@ -108,10 +140,9 @@ class HttpPool:
             raise _Retryable("connection failed: closed mid-answer") from None
         except aiohttp.ClientError as e:  # reset, closed mid-answer, bad framing
             raise _Retryable(f"connection failed: {type(e).__name__}") from None
+        self.limiter.observe(host, info, status)
         if status == 429 or status >= 500:
-            if status == 429 and self._on_throttle is not None:
-                self._on_throttle()
-            raise _Retryable(f"HTTP {status}", short_message(_text(data), secrets), _retry_after(retry_after))
+            raise _Retryable(f"HTTP {status}", short_message(_text(data), secrets), _retry_wait(info))
         if status >= 400:  # retrying can't fix a bad key or a bad request
             detail = short_message(_text(data), secrets)
             raise TargetError(f"HTTP {status}: {detail}".removesuffix(": "))
@@ -130,19 +161,18 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After is delay-seconds or an HTTP date."""
-    if not value:
+def _retry_wait(info: RateInfo | None) -> float | None:
+    """The provider's Retry-After; none needed when a used-up limit holds every request (the limiter)."""
+    if info is None:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    if info.retry_after_s is None and info.exhausted:
+        return 0.0
+    return info.retry_after_s
+
+
+@lru_cache(maxsize=64)
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
 
 
 def short_message(text: str, secrets: Sequence[str] = ()) -> str:
