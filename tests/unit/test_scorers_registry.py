@@ -117,6 +117,16 @@ def test_missing_measurement_is_errored_with_a_hint() -> None:
     ({"type": "contains", "value": "x", "weight": -1}, "weight -1 is negative"),
     ({"type": "regex", "value": "("}, "invalid regex /(/"),
     ({"type": "levenshtein", "value": "x", "threshold": -2}, "largest edit distance"),
+    ({"type": "llm-rubric", "value": "polite", "treshold": 0.8},
+     "unknown key `treshold` for llm-rubric — did you mean `threshold`?"),
+    ({"type": "contains", "valeu": "Paris"}, "unknown key `valeu` for contains — did you mean `value`?"),
+    ({"type": "json-path", "path": "$.a", "patern": "x"}, "did you mean `pattern`?"),
+    ({"type": "close-to", "value": 1, "tolerence": 0.1}, "did you mean `tolerance`?"),
+    ({"type": "equals", "value": "x", "metric": "m"}, "name the score with `name:`"),
+    ({"type": "equals", "value": "x", "frobs": 1}, "allowed keys: name, provider, threshold, type, value, weight"),
+    ({"type": "not-contains", "value": ["As an AI", "I'm sorry"]}, "use contains-any (not-contains-any"),
+    ({"type": "starts-with", "value": 5}, "starts-with needs a non-empty string"),
+    ({"type": "regex", "value": ""}, "regex needs a non-empty string"),
 ])
 def test_validate_problems(spec: dict[str, Any], problem: str) -> None:
     problems = validate_scorer(ScorerSpec(**spec), Path("."), Path("."))

@@ -46,8 +46,10 @@ class ScorerError(Exception):
 
 @dataclass(frozen=True)
 class ScorerDef:
-    """A registered scorer: the async function, its static checks, and whether `not-` may invert it."""
+    """A registered scorer: the async function, its static checks, whether `not-` may invert it, and
+    the keys it reads beyond the common ones (any other key is a mistake `validate` reports)."""
 
     fn: ScorerFn
     validate: Validator | None = None
     invertible: bool = True
+    options: frozenset[str] = frozenset()

@@ -186,4 +186,4 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     return problems
 
 
-SCORERS: dict[str, ScorerDef] = {"python": ScorerDef(python, _validate)}
+SCORERS: dict[str, ScorerDef] = {"python": ScorerDef(python, _validate, options=frozenset({"timeout_s"}))}

@@ -21,6 +21,7 @@ from eval_action.execution.scorers import (
 )
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.inputs.templating import case_context, render_value
+from eval_action.inputs.yamlio import show
 from eval_action.model.errors import last_line
 from eval_action.model.results import Score
 from eval_action.model.specs import Case, ScorerSpec
@@ -141,9 +142,29 @@ def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list
         problems.append(f"{spec.type} is not supported — {base} is a budget; set its `threshold:` instead")
     if spec.weight < 0:
         problems.append(f"weight {spec.weight:g} is negative — use 0 or more")
+    problems += [_unknown_key(key, spec.type, found.options) for key in spec.options if key not in found.options]
     if found.validate is not None:
         problems += found.validate(spec.model_copy(update={"type": base}), prompt_dir, repo_root)
     return problems
+
+
+_COMMON_KEYS = frozenset(ScorerSpec.model_fields) - {"line"}
+# promptfoo keys a migrating user may bring, with what to write here instead.
+_PROMPTFOO_KEYS = {
+    "metric": "name the score with `name:`",
+    "rubricPrompt": "write the whole grading instruction in `value:`",
+    "contextTransform": "put the context in the case's vars",
+}
+
+
+def _unknown_key(key: str, type_: str, options: frozenset[str]) -> str:
+    """One line for a key no scorer reads: a typo silently dropped would change the verdict."""
+    allowed = sorted(_COMMON_KEYS | options)
+    message = f"unknown key `{show(key)}` for {type_}"
+    if key in _PROMPTFOO_KEYS:
+        return f"{message} — {_PROMPTFOO_KEYS[key]}"
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return f"{message} — did you mean `{close[0]}`?" if close else f"{message} — allowed keys: {', '.join(allowed)}"
 
 
 def _unknown(type_: str) -> str:

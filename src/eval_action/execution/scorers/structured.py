@@ -277,6 +277,6 @@ SCORERS: dict[str, ScorerDef] = {
     "is-json": ScorerDef(is_json, _validate_schema),
     "contains-json": ScorerDef(contains_json, _validate_schema),
     "json-schema": ScorerDef(json_schema, _validate_schema),
-    "json-path": ScorerDef(json_path, _validate_json_path),
-    "close-to": ScorerDef(close_to, _validate_close_to),
+    "json-path": ScorerDef(json_path, _validate_json_path, options=frozenset({"path", "pattern"})),
+    "close-to": ScorerDef(close_to, _validate_close_to, options=frozenset({"path", "tolerance"})),
 }
