@@ -55,6 +55,8 @@ def _common_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
     p.add_argument("--max-rps", type=_positive_float, metavar="R", help="at most R requests per second")
     p.add_argument("--dry-run", action="store_true", help="list what would run and the call count")
+    p.add_argument("--gate", metavar="NAME", help="the gate profile of `gates:` in eval-action.yaml "
+                   "(default: `pr` on pull/merge requests and locally, `main` on pushes, when defined)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -84,7 +84,7 @@ def test_action_yml_matches_schema() -> None:
 def test_action_declares_the_spec_inputs_and_outputs() -> None:
     action = load("action.yml")
     assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
-    assert list(action["inputs"]) == [*SPEC_INPUTS, "allow-untrusted-code"]
+    assert list(action["inputs"]) == [*SPEC_INPUTS, "allow-untrusted-code", "gate"]
     assert list(action["outputs"]) == SPEC_OUTPUTS
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["mode"]["default"] == "informational"

@@ -25,7 +25,7 @@ def _overrides(args: argparse.Namespace) -> ActionInputs:
            "comment": args.comment, "comment-key": args.comment_key, "concurrency": _text(args.concurrency),
            "repeats": _text(args.repeats), "working-directory": args.working_directory,
            "output-dir": args.output_dir, "shard": args.shard, "token-variable": args.token_variable,
-           "allow-untrusted-code": args.allow_untrusted_code,
+           "allow-untrusted-code": args.allow_untrusted_code, "gate": args.gate,
            "prompts": " ".join(args.prompts) if args.prompts else None}
     return parse_inputs({k: v for k, v in raw.items() if v is not None}, "command line")
 
@@ -56,7 +56,8 @@ def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs) 
         output_dir=Path(inputs.output_dir or "eval-results"), concurrency=inputs.concurrency,
         repeats=inputs.repeats, min_pass_rate=inputs.min_pass_rate, use_cache=not args.no_cache,
         dry_run=args.dry_run, shard=parse_shard(inputs.shard), max_rps=args.max_rps,
-        allow_untrusted_code=inputs.allow_untrusted_code or not ctx.untrusted_head)
+        allow_untrusted_code=inputs.allow_untrusted_code or not ctx.untrusted_head,
+        gate=inputs.gate, gate_default="pr" if ctx.change_request is not None else "main")
 
 
 def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:

@@ -101,7 +101,7 @@ def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: boo
         prompt_globs=args.prompts or [], baseline=args.baseline or "base",
         output_dir=Path(args.output_dir or "eval-results"), concurrency=args.concurrency,
         repeats=args.repeats, min_pass_rate=args.min_pass_rate, use_cache=not args.no_cache,
-        dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps)
+        dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps, gate=args.gate)
     outcome = run(settings, dict(env), log_stderr, interactive)
     if outcome.report is None:
         return ExitCode.OK

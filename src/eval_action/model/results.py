@@ -68,6 +68,25 @@ class CaseResult(_Result):
         return self.error is not None
 
 
+class Metrics(_Result):
+    """Per-prompt figures the latency, cost and token gates read."""
+
+    latency_p50_ms: float | None = None
+    """Median latency over answers that came from the target, not the cache."""
+    latency_p95_ms: float | None = None
+    """95th percentile latency, likewise."""
+    latency_p99_ms: float | None = None
+    """99th percentile latency, likewise."""
+    latency_samples: int = 0
+    """How many answers the latency figures rest on."""
+    cached: int = 0
+    """Answers from the cache, left out of the latency figures."""
+    cost_per_case: float | None = None
+    """Mean cost of a case in USD, over the cases that have a price."""
+    tokens_per_case: float | None = None
+    """Mean tokens of a case, over the cases that report tokens."""
+
+
 PromptStatus = Literal["pass", "fail", "error", "removed"]
 BaselineState = Literal["compared", "new", "none", "unavailable", "removed"]
 
@@ -97,6 +116,10 @@ class PromptResult(_Result):
     """The same at the base revision."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
     """The gates that applied."""
+    metrics: Metrics = Field(default_factory=Metrics)
+    """Latency, cost and token figures of the head's cases."""
+    baseline_metrics: Metrics | None = None
+    """The same for the baseline's cases, when there is a baseline."""
     gate_failures: list[str] = Field(default_factory=list)
     """One line per failed gate."""
     notes: list[str] = Field(default_factory=list)

@@ -55,6 +55,8 @@ class Settings(BaseModel):
     shard: Shard | None = None
     max_rps: float | None = Field(default=None, gt=0)
     allow_untrusted_code: bool = True  # False on pull_request_target unless the user opts in
+    gate: str | None = None  # the named gate profile asked for (--gate, input `gate`)
+    gate_default: str = "pr"  # used when it exists: `pr` on pull/merge requests and locally, `main` on pushes
 
     @field_validator("baseline")
     @classmethod

@@ -6,11 +6,12 @@ what `results.json` serialises. Everyone may import this module; it imports noth
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_PROMPT_GLOBS = ["**/*.prompt.yaml", "**/*.prompt.md", "**/*.prompt.mdx", "**/*.prompty"]
 
@@ -78,6 +79,113 @@ class Trigger(_Spec):
     run: str
 
 
+# ---------------------------------------------------------------- gates beyond pass/fail
+_CHANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$")
+
+
+class _Documented(_Spec):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Change(_Documented):
+    """An allowed rise: an amount in the figure's own unit, or a percentage of the baseline's figure."""
+
+    amount: float = Field(ge=0)
+    """The allowed rise: milliseconds, USD or tokens, or percent when `percent`."""
+    percent: bool = False
+    """`amount` is a percentage of the baseline's figure."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("a number, `200ms`, `1.5s` or `15%`")
+        if isinstance(value, int | float):
+            return {"amount": value}
+        if isinstance(value, str):
+            m = _CHANGE.match(value)
+            if not m:
+                raise ValueError(f"`{value}` is not a number, `200ms`, `1.5s` or `15%`")
+            amount, unit = float(m.group(1)), m.group(2)
+            return {"amount": amount * 1000 if unit == "s" else amount, "percent": unit == "%"}
+        return value
+
+    def text(self, unit: str) -> str:
+        return f"{self.amount:g}%" if self.percent else f"{self.amount:g}{unit}"
+
+
+class MetricGate(_Documented):
+    """A ceiling on a figure of the run (`max_value`) and on its rise over the baseline (`max_increase`)."""
+
+    max_value: float | None = Field(default=None, ge=0)
+    """The ceiling: milliseconds (`3s` and `200ms` read too), USD or tokens."""
+    max_increase: Change | None = None
+    """The allowed rise over the baseline: `200ms`, `15%`, or an amount."""
+    min_samples: int = Field(default=5, ge=1)
+    """Latency only: with fewer uncached answers the gate is not judged (and says so)."""
+
+    @field_validator("max_value", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            change = Change.model_validate(value)
+            if change.percent:
+                raise ValueError("a ceiling is a value (`3000ms`, `3s`, `0.01`), not a percentage")
+            return change.amount
+        return value
+
+
+class PassRateGate(_Documented):
+    min: float | None = Field(default=None, ge=0, le=100)
+    """Percent of cases that must pass; stands for `min_pass_rate`."""
+    max_decrease: float | None = Field(default=None, ge=0, le=100)
+    """Points the pass rate may fall below the baseline's (replaces the per-case regression gate)."""
+    confidence: float | None = Field(default=None, gt=0, lt=1)
+    """Fail on a larger fall only when the exact McNemar test is significant at this level."""
+
+
+class ScoreGate(_Documented):
+    min: float | None = Field(default=None, ge=0, le=1)
+    """The lowest allowed mean score."""
+    max_decrease: float | None = Field(default=None, ge=0, le=1)
+    """How far the mean may fall below the baseline's."""
+
+
+class FailureRateGate(_Documented):
+    """Evaligo's `hallucination_rate`: the share of cases that fail any of the named scorers."""
+
+    scorers: list[str] = Field(min_length=1)
+    """Scorer names (or types) whose failure counts."""
+    max_rate: float = Field(ge=0, le=1)
+    """The highest allowed share of cases failing any of them."""
+
+
+class Gates(_Documented):
+    latency_p50: MetricGate | None = None
+    """Median latency of uncached answers, in ms."""
+    latency_p95: MetricGate | None = None
+    """95th percentile latency, in ms."""
+    latency_p99: MetricGate | None = None
+    """99th percentile latency, in ms."""
+    cost_per_case: MetricGate | None = None
+    """Mean cost of a case, in USD."""
+    tokens_per_case: MetricGate | None = None
+    """Mean tokens of a case."""
+    pass_rate: PassRateGate | None = None
+    """The pass rate, and its fall against the baseline."""
+    scores: dict[str, ScoreGate] = Field(default_factory=dict)
+    """Scorer name -> limits on its mean."""
+    failure_rates: dict[str, FailureRateGate] = Field(default_factory=dict)
+    """Named failure rates (e.g. `hallucination`) over chosen scorers."""
+
+    def over(self, under: Gates) -> Gates:
+        """These gates, key by key, over `under` (a prompt's over the profile's over the defaults')."""
+        merged = under.model_dump(exclude_unset=True) | self.model_dump(exclude_unset=True)
+        merged["scores"] = {**under.scores, **self.scores}
+        merged["failure_rates"] = {**under.failure_rates, **self.failure_rates}
+        return Gates.model_validate(merged)
+
+
 class Defaults(_Spec):
     concurrency: int = Field(default=8, ge=1)
     timeout_s: float = Field(default=60, gt=0)
@@ -88,6 +196,7 @@ class Defaults(_Spec):
     regression_confidence: float | None = Field(default=None, gt=0, lt=1)
     grader: str | ProviderSpec | None = None
     max_rps: float | None = Field(default=None, gt=0)
+    gates: Gates = Field(default_factory=Gates)
 
 
 class CacheSpec(_Spec):
@@ -112,6 +221,7 @@ class Config(_Spec):
     defaults: Defaults = Field(default_factory=Defaults)
     cache: CacheSpec = Field(default_factory=CacheSpec)
     pricing: dict[str, Price] = Field(default_factory=dict)
+    gates: dict[str, Gates] = Field(default_factory=dict)  # named profiles: `pr`, `main`, …
 
 
 class Dependency(_Spec):
@@ -128,6 +238,8 @@ class Thresholds(_Spec):
     regression_tolerance: float = 0.05
     regression_confidence: float | None = None
     score_thresholds: dict[str, float] = Field(default_factory=dict)
+    gates: Gates = Field(default_factory=Gates)
+    profile: str | None = None  # the named gate profile in force
 
 
 class PromptSpec(_Spec):
@@ -147,6 +259,7 @@ class PromptSpec(_Spec):
     regression_confidence: float | None = None
     repeats: int | None = None
     score_thresholds: dict[str, float] = Field(default_factory=dict)
+    gates: Gates = Field(default_factory=Gates)
     dependencies: list[Dependency] = Field(default_factory=list)
 
 

@@ -41,6 +41,7 @@ class ActionInputs(BaseModel):
     output_dir: str | None = None
     shard: str | None = None  # "I/N", or "auto": GitLab's `parallel:` job index (CI_NODE_INDEX/CI_NODE_TOTAL)
     allow_untrusted_code: bool = False
+    gate: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]+$")  # a profile of the config's `gates:`
 
     @field_validator("shard")
     @classmethod
@@ -86,6 +87,7 @@ INPUT_NAMES: dict[str, str] = {
     "output-dir": "output_dir",
     "shard": "shard",
     "allow-untrusted-code": "allow_untrusted_code",
+    "gate": "gate",
 }
 _BOOLS = {"comment", "allow_untrusted_code"}
 

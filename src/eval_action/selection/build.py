@@ -33,7 +33,8 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
-    prompts = [_planned(specs[s.path], s, config, settings) for s in selection.selected]
+    profile = planning.gate_profile(config, settings)
+    prompts = [_planned(specs[s.path], s, config, settings, profile) for s in selection.selected]
     prompts = [p for p in prompts if p.job.spec.cases]  # a shard may hold no case of a prompt
     notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
                                      and not settings.run_all else [])
@@ -47,12 +48,13 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     return plan, _baseline_plan(settings, plan, config_rel, stack)
 
 
-def _planned(spec: PromptSpec, selected: discovery.Selected, config: Config, settings: Settings) -> PlannedPrompt:
+def _planned(spec: PromptSpec, selected: discovery.Selected, config: Config, settings: Settings,
+             profile: str | None) -> PlannedPrompt:
     shards = planning.shard_assignment(spec, settings.shard) if settings.shard else None
     if settings.shard and shards is not None:
         spec = planning.shard_spec(spec, settings.shard, shards)
     return PlannedPrompt(job=PromptJob(spec=spec, repo_root=settings.repo_root, config=config),
-                         thresholds=planning.thresholds_for(spec, config, settings), reasons=selected.reasons,
+                         thresholds=planning.thresholds_for(spec, config, settings, profile), reasons=selected.reasons,
                          base_path=selected.base_path or selected.path, shards=shards)
 
 

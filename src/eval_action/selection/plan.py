@@ -55,18 +55,35 @@ def cache_is_trusted(root: Path, config: Config, log: Log) -> bool:
     return not tracked
 
 
-def thresholds_for(spec: PromptSpec, config: Config, settings: Settings) -> Thresholds:
+def gate_profile(config: Config, settings: Settings) -> str | None:
+    """The named gate profile in force: the one asked for (which must exist), else the default's if defined."""
+    if settings.gate is None:
+        return settings.gate_default if settings.gate_default in config.gates else None
+    if settings.gate not in config.gates:
+        known = ", ".join(sorted(config.gates)) or "none are defined"
+        raise UserError(f"no gate profile `{settings.gate}` in eval-action.yaml `gates:` ({known}) — "
+                        "name one of them, or define it", "--gate")
+    return settings.gate
+
+
+def thresholds_for(spec: PromptSpec, config: Config, settings: Settings, profile: str | None) -> Thresholds:
     d = config.defaults
+    gates = d.gates
+    if profile is not None:
+        gates = config.gates[profile].over(gates)
+    gates = spec.gates.over(gates)
     min_rate = spec.min_pass_rate
     if min_rate is None:
-        min_rate = settings.min_pass_rate if settings.min_pass_rate is not None else d.min_pass_rate
+        min_rate = settings.min_pass_rate
+    if min_rate is None and gates.pass_rate is not None:
+        min_rate = gates.pass_rate.min
     tolerance = spec.regression_tolerance
     confidence = spec.regression_confidence
     return Thresholds(
-        min_pass_rate=min_rate,
+        min_pass_rate=d.min_pass_rate if min_rate is None else min_rate,
         regression_tolerance=d.regression_tolerance if tolerance is None else tolerance,
         regression_confidence=d.regression_confidence if confidence is None else confidence,
-        score_thresholds=spec.score_thresholds,
+        score_thresholds=spec.score_thresholds, gates=gates, profile=profile,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from eval_action.model.results import BaselineState, CaseChange, CaseResult, PromptResult
 from eval_action.model.specs import Thresholds
-from eval_action.verdict.stats import mcnemar_exact
+from eval_action.verdict.stats import mcnemar_exact, metrics
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ def compare_prompt(run: PromptRun) -> PromptResult:
         baseline_pass_rate=base_rate, baseline=run.baseline_state, p_value=p_value,
         provider=run.provider, cases=cases, scorer_means=scorer_means(cases),
         baseline_scorer_means=scorer_means(run.baseline or []), thresholds=run.thresholds,
+        metrics=metrics(cases), baseline_metrics=metrics(run.baseline) if run.baseline is not None else None,
         notes=notes, selected_because=run.selected_because,
     )
 

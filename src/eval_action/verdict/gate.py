@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from eval_action.model.errors import ExitCode
 from eval_action.model.results import Mode, PromptResult, PromptStatus, RunReport, RunStatus, Totals
+from eval_action.verdict import limits
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ def _pass_rate_failure(result: PromptResult) -> list[str]:
 
 def _regression_failure(result: PromptResult) -> list[str]:
     regressed = result.regressions
-    if not regressed:
-        return []
+    allowance = result.thresholds.gates.pass_rate
+    if not regressed or (allowance is not None and allowance.max_decrease is not None):
+        return []  # `gates.pass_rate.max_decrease` says how much regression is allowed instead
     confidence = result.thresholds.regression_confidence
     if confidence is not None:
         significant = result.p_value is not None and result.p_value < 1 - confidence
@@ -53,13 +55,15 @@ def _score_failures(result: PromptResult) -> list[str]:
 def gate_prompt(result: PromptResult) -> PromptResult:
     if result.status == "removed":
         return result
-    failures = _pass_rate_failure(result) + _regression_failure(result) + _score_failures(result)
+    found = limits.check(result)
+    failures = _pass_rate_failure(result) + _regression_failure(result) + _score_failures(result) + found.failures
     status: PromptStatus = "pass"
     if failures:
         status = "fail"
     elif result.errored:
         status = "error"
-    return result.model_copy(update={"status": status, "gate_failures": failures})
+    return result.model_copy(update={"status": status, "gate_failures": failures,
+                                     "notes": list(dict.fromkeys([*result.notes, *found.notes]))})
 
 
 def totals(prompts: list[PromptResult]) -> Totals:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from math import comb
 
-from eval_action.model.results import PromptResult, RunStats
+from eval_action.model.results import CaseResult, Metrics, PromptResult, RunStats
 
 
 def mcnemar_exact(improved: int, regressed: int) -> float | None:
@@ -41,3 +41,16 @@ def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] 
                     cost_usd=round(sum(costs), 6) if costs else None,
                     cache_hits=sum(1 for c in cases if c.cached), calls=len(cases),
                     models=models if models is not None else sorted({p.provider for p in prompts if p.provider}))
+
+
+def metrics(cases: list[CaseResult]) -> Metrics:
+    """The gates' figures over the cases that ran; cached answers carry no latency of their own."""
+    ran = [c for c in cases if not c.errored]
+    latencies = [c.latency_ms for c in ran if c.latency_ms is not None and not c.cached]
+    costs = [c.cost_usd for c in ran if c.cost_usd is not None]
+    tokens = [c.tokens for c in ran if c.tokens is not None]
+    return Metrics(latency_p50_ms=percentile(latencies, 50), latency_p95_ms=percentile(latencies, 95),
+                   latency_p99_ms=percentile(latencies, 99), latency_samples=len(latencies),
+                   cached=sum(1 for c in ran if c.cached),
+                   cost_per_case=sum(costs) / len(costs) if costs else None,
+                   tokens_per_case=sum(tokens) / len(tokens) if tokens else None)

@@ -77,7 +77,7 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
         params=d.params, messages=[m for m, _ in d.messages], cases=cases, scorers=scorers,
         min_pass_rate=evals.min_pass_rate, regression_tolerance=evals.regression_tolerance,
         regression_confidence=evals.regression_confidence, repeats=evals.repeats,
-        score_thresholds=evals.score_thresholds, dependencies=dependencies,
+        score_thresholds=evals.score_thresholds, gates=evals.gates, dependencies=dependencies,
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eval_action.model.specs import Message, ProviderSpec, ScorerSpec
+from eval_action.model.specs import Gates, Message, ProviderSpec, ScorerSpec
 
 
 class _Strict(BaseModel):
@@ -22,6 +22,7 @@ class Evals(_Strict):
     regression_confidence: float | None = Field(default=None, gt=0, lt=1)
     repeats: int | None = Field(default=None, ge=1)
     score_thresholds: dict[str, float] = Field(default_factory=dict)
+    gates: Gates = Field(default_factory=Gates)
 
 
 class TestSettings(Evals):
