@@ -130,7 +130,7 @@ def test_pull_request_target_refuses_user_code(monkeypatch: pytest.MonkeyPatch,
     repo = make_repo(tmp_path, {"eval-action.yaml": cfg, "agent.py": DUMP_TARGET, "p.prompt.yaml": cases_prompt(1)})
     out = ci(monkeypatch, capsys, tmp_path, repo, forge, "pull_request_target")
     assert out.code == 2
-    assert "refusing to run python/command targets or scorers of p.prompt.yaml" in out.stderr
+    assert "refusing to run user code of p.prompt.yaml (target (python:agent.py:run))" in out.stderr
     assert "allow-untrusted-code: true" in out.stderr
     assert not (repo.root / "eval-results").exists() and forge.writes() == []
 

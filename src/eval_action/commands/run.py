@@ -17,25 +17,39 @@ from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.files import ensure_writable
 from eval_action.model.results import Collected, RunReport
 from eval_action.model.settings import Settings, parse_shard
+from eval_action.model.specs import Config
 from eval_action.render.log import Log, log_stderr
 from eval_action.render.markdown import render_comment
 from eval_action.render.outputs import write_all
 from eval_action.render.text import render_text
+from eval_action.selection import trust
 from eval_action.selection.build import build_plan
-from eval_action.selection.plan import FileList, Plan, runs_user_code
+from eval_action.selection.plan import FileList, Plan
 from eval_action.verdict.assemble import assemble
 from eval_action.verdict.gate import exit_code
 
+_UNTRUSTED = "untrusted head"
 
-def refuse_untrusted_code(plan: Plan, settings: Settings) -> None:
+
+def refuse_untrusted_head(plan: Plan, settings: Settings) -> None:
+    """No code of an untrusted head runs, and its requests go only where the base config sends them."""
     if settings.allow_untrusted_code:
         return
-    risky = [p.job.spec.path for p in plan.prompts if runs_user_code(p.job.spec)]
+    code = {p.job.spec.path: trust.user_code(p.job.spec, plan.config) for p in plan.prompts}
+    risky = [f"{path} ({', '.join(how)})" for path, how in code.items() if how]
     if risky:
         raise UserError(
-            f"refusing to run python/command targets or scorers of {', '.join(risky)}: on pull_request_target "
-            "the checked-out code is the PR author's and the job holds a write token — set the input "
-            "`allow-untrusted-code: true` only if every PR author is trusted", "pull_request_target")
+            f"refusing to run user code of {'; '.join(risky)}: on an untrusted head (pull_request_target, "
+            "a fork's merge request in this project) the checked-out code is the PR author's and the job "
+            "holds secrets and a write token — set the input `allow-untrusted-code: true` only if every "
+            "PR author is trusted", _UNTRUSTED)
+    base = plan.base_config or Config()
+    refused = [r for p in plan.prompts for r in trust.refused_destinations(p.job.spec, plan.config, base)]
+    if refused:
+        raise UserError(
+            f"refusing the head's provider setting {refused[0]}: on an untrusted head, requests and their "
+            "keys go only where the base revision's eval-action.yaml sends them — change providers in a PR "
+            "from a trusted branch first", _UNTRUSTED)
 
 
 def describe_plan(plan: Plan, repeats: int | None) -> str:
@@ -68,7 +82,7 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         if settings.dry_run:
             print(describe_plan(plan, settings.repeats))
             return RunOutcome(report=None)
-        refuse_untrusted_code(plan, settings)
+        refuse_untrusted_head(plan, settings)
         ensure_writable(settings.output_dir, "--output-dir")  # before the calls it would waste
         expected = {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}
         progress = Progress(expected, "head", interactive)

@@ -14,6 +14,7 @@ from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
 from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.specs import Config, PromptSpec
+from eval_action.selection import trust
 
 
 def validate(root: Path, config: Path | None, globs: list[str]) -> int:
@@ -42,6 +43,7 @@ def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tup
 def _validate_prompt(root: Path, rel: str, config: Config) -> list[str]:
     try:
         spec = load_prompt(root / rel, root, config)
+        trust.check_key_variables(spec, config)
     except UserError as e:
         return [str(e)]
     problems = [_where(spec, s.line) + f"scorer `{s.label}`: {p}"

@@ -25,6 +25,9 @@ class Message(_Spec):
     content: str
 
 
+DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
 class ProviderSpec(_Spec):
     """A target: a model API, the user's Python function, or a command."""
 
@@ -36,6 +39,15 @@ class ProviderSpec(_Spec):
     command: list[str] | None = None  # command: argv
     params: dict[str, Any] = Field(default_factory=dict)  # merged under the prompt's params
     timeout_s: float | None = None
+
+    @property
+    def default_key_variable(self) -> str | None:
+        """The variable the key is read from when `api_key_env` names none."""
+        return DEFAULT_KEY_VARIABLES.get(self.type)
+
+    @property
+    def key_variable(self) -> str | None:
+        return self.api_key_env or self.default_key_variable
 
     def label(self) -> str:
         if self.type in ("openai", "anthropic"):
@@ -222,6 +234,9 @@ class Config(_Spec):
     cache: CacheSpec = Field(default_factory=CacheSpec)
     pricing: dict[str, Price] = Field(default_factory=dict)
     gates: dict[str, Gates] = Field(default_factory=dict)  # named profiles: `pr`, `main`, …
+    # variables `api_key_env` may name besides each provider's default: a prompt must not be able to
+    # send any variable of the job (a deploy key) as a bearer token
+    secrets: list[str] = Field(default_factory=list)
 
 
 class Dependency(_Spec):

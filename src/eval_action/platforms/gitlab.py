@@ -76,11 +76,15 @@ class GitLabPlatform:
         if not iid.isdigit():  # branch, tag, schedule pipelines: nothing to compare with, nowhere to post
             return CIContext(**common, run_all=True)
         source = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID")
+        is_fork = bool(source) and source != self._project_id()
         return CIContext(
             **common,
             base=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or None,
             change_request=int(iid),
-            is_fork=bool(source) and source != self._project_id(),
+            is_fork=is_fork,
+            # a maintainer may run a fork's pipeline in this project, with its variables: the fork's
+            # code is as untrusted there as a pull_request_target head
+            untrusted_head=is_fork and env.get("CI_PROJECT_ID") == self._project_id(),
         )
 
     # ------------------------------------------------------------ API

@@ -10,7 +10,7 @@ from eval_action.inputs.prompts.files import scan_tree
 from eval_action.model.errors import GitError
 from eval_action.model.settings import Settings
 from eval_action.model.specs import Config, PromptJob, PromptSpec
-from eval_action.selection import baseline, changes, discovery, git, prefilter
+from eval_action.selection import baseline, changes, discovery, git, prefilter, trust
 from eval_action.selection import plan as planning
 from eval_action.selection.plan import Log, Plan, PlannedPrompt
 
@@ -38,14 +38,24 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
     prompts = [p for p in prompts if p.job.spec.cases]  # a shard may hold no case of a prompt
     notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
                                      and not settings.run_all else [])
+    for p in prompts:
+        trust.check_key_variables(p.job.spec, config)
     trusted = not prompts or planning.cache_is_trusted(settings.repo_root, config, log)
     if not trusted:
         notes.append(f"the response cache was not used: {config.cache.dir} is committed to the repository, "
                      "and answers a pull request brings with it can't be trusted — remove it from git")
     plan = Plan(config=config, prompts=prompts, removed=list(selection.removed), notes=notes,
                 base=base_rev, head=changeset.head if changeset else _resolve(settings, settings.head),
-                changes=changeset, use_cache=trusted)
+                changes=changeset, use_cache=trusted,
+                base_config=None if settings.allow_untrusted_code else _trusted_config(settings, base_rev, config_rel))
     return plan, _baseline_plan(settings, plan, config_rel, stack)
+
+
+def _trusted_config(settings: Settings, base_rev: str | None, config_rel: str) -> Config:
+    """The base revision's config, which an untrusted head's providers must keep to; the defaults
+    when there is no base to read (a head can't widen what it can't see)."""
+    found = baseline.base_config(settings.repo_root, base_rev, config_rel) if base_rev else None
+    return found or Config()
 
 
 def _planned(spec: PromptSpec, selected: discovery.Selected, config: Config, settings: Settings,
@@ -103,7 +113,7 @@ def _sparse_patterns(settings: Settings, plan: Plan, config_rel: str) -> list[st
     """What the base checkout needs: the config, the prompts and what they read. User code may
     import anything, so a prompt with a python/command target or scorer gets a full checkout."""
     specs = [p.job.spec for p in plan.prompts]
-    if any(planning.runs_user_code(s) for s in specs):
+    if any(trust.runs_user_code(s, plan.config) for s in specs):
         return None
     prefix = git.prefix(settings.repo_root)
     paths = {config_rel, *(p.base_path for p in plan.prompts), *(d.path for s in specs for d in s.dependencies)}

@@ -41,6 +41,7 @@ class Plan:
     head: str | None = None
     changes: changes.ChangeSet | None = None
     use_cache: bool = True
+    base_config: Config | None = None  # the base revision's, when the head is not trusted
 
 
 def cache_is_trusted(root: Path, config: Config, log: Log) -> bool:
@@ -85,12 +86,6 @@ def thresholds_for(spec: PromptSpec, config: Config, settings: Settings, profile
         regression_confidence=d.regression_confidence if confidence is None else confidence,
         score_thresholds=spec.score_thresholds, gates=gates, profile=profile,
     )
-
-
-def runs_user_code(spec: PromptSpec) -> bool:
-    """A python/command target or a python scorer: code from the repository runs."""
-    return spec.provider.type in ("python", "command") or any(
-        s.type.removeprefix("not-") == "python" for s in spec.scorers)
 
 
 def _digest(path: str, case_id: str) -> int:

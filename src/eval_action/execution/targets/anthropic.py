@@ -21,7 +21,7 @@ class AnthropicTarget:
         self.spec = spec
         self.model = spec.model or "claude-haiku-4-5"
         self.base_url = (spec.base_url or env.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        self._key = api_key(env, spec.api_key_env or "ANTHROPIC_API_KEY", self.base_url, spec.label())
+        self._key = api_key(env, spec.key_variable or "", self.base_url, spec.label())
         self._http = http
         self._timeout_s = timeout_s
 
