@@ -100,14 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _failure(e: Exception, env: Mapping[str, str]) -> int:
     """Bad input is one line and exit 2; anything else is our bug: exit 4, never a gate's code."""
-    from eval_action.model.errors import ExitCode, UserError
+    from eval_action.model.errors import ExitCode, UserError, messages
+    from eval_action.render.log import log_stderr
 
-    if isinstance(e, UserError):
-        print(f"eval-action: error: {e}", file=sys.stderr)
+    if isinstance(e, UserError):  # each problem a line of its own, escaped: it may quote a PR's file name
+        for message in messages(e):
+            log_stderr(f"error: {message}")
         return ExitCode.INPUT
     if isinstance(e, OSError) and e.filename is not None:
-        print(f"eval-action: error: {e.filename}: {e.strerror or e} — check that the path exists and is "
-              "writable by this job", file=sys.stderr)
+        log_stderr(f"error: {e.filename}: {e.strerror or e} — check that the path exists and is "
+                   "writable by this job")
         return ExitCode.INPUT
     import traceback
 

@@ -18,7 +18,7 @@ from eval_action.model.files import ensure_writable
 from eval_action.model.results import Collected, RunReport
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.model.specs import Config
-from eval_action.render.log import Log, log_stderr
+from eval_action.render.log import Log, log_line, log_stderr
 from eval_action.render.markdown import render_comment
 from eval_action.render.outputs import write_all
 from eval_action.render.text import render_text
@@ -52,7 +52,7 @@ def refuse_untrusted_head(plan: Plan, settings: Settings) -> None:
             "from a trusted branch first", _UNTRUSTED)
 
 
-def describe_plan(plan: Plan, repeats: int | None) -> str:
+def describe_plan(plan: Plan, repeats: int | None) -> list[str]:
     lines, calls = [], 0
     for p in plan.prompts:
         spec = p.job.spec
@@ -65,7 +65,7 @@ def describe_plan(plan: Plan, repeats: int | None) -> str:
         lines.append("no prompt affected by this change")
     lines.append(f"{len(plan.prompts)} prompt(s), up to {calls} call(s) for the head "
                  "(as many again for the baseline, less what the cache holds)")
-    return "\n".join(lines)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
     with contextlib.ExitStack() as stack:
         plan, base_plan = build_plan(settings, log, stack, changed_files)
         if settings.dry_run:
-            print(describe_plan(plan, settings.repeats))
+            for line in describe_plan(plan, settings.repeats):
+                print(log_line(line))
             return RunOutcome(report=None)
         refuse_untrusted_head(plan, settings)
         ensure_writable(settings.output_dir, "--output-dir")  # before the calls it would waste

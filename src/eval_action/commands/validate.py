@@ -12,15 +12,16 @@ from eval_action.inputs import templating
 from eval_action.inputs.config import load_config
 from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
-from eval_action.model.errors import ExitCode, UserError
+from eval_action.model.errors import ExitCode, UserError, messages
 from eval_action.model.specs import Config, PromptSpec
+from eval_action.render.log import log_line
 from eval_action.selection import trust
 
 
 def validate(root: Path, config: Path | None, globs: list[str]) -> int:
     problems, count = validate_repo(root, config, globs)
     for problem in problems:
-        print(f"eval-action: error: {problem}")
+        print(log_line(f"error: {problem}"))
     if problems:
         print(f"eval-action: {len(problems)} problem(s) in {count} prompt file(s)")
         return ExitCode.INPUT
@@ -45,7 +46,7 @@ def _validate_prompt(root: Path, rel: str, config: Config) -> list[str]:
         spec = load_prompt(root / rel, root, config)
         trust.check_key_variables(spec, config)
     except UserError as e:
-        return [str(e)]
+        return messages(e)
     problems = [_where(spec, s.line) + f"scorer `{s.label}`: {p}"
                 for s in spec.scorers for p in validate_scorer(s, (root / rel).parent, root)]
     return problems + _render_cases(spec, root)

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from eval_action.model.results import CaseResult
 from eval_action.model.specs import PromptJob
+from eval_action.render.log import log_stderr
 
 _REDRAW_S = 0.1  # a terminal redrawn for every one of thousands of cases would slow the run
 
@@ -32,8 +33,7 @@ class Progress:
         if self._interactive:
             self._draw()
         elif self._done[path] == self._expected.get(path, -1):
-            print(f"{self._label}: {path}: {self._passed[path]}/{self._done[path]} passed", file=self._out,
-                  flush=True)
+            log_stderr(f"{self._label}: {path}: {self._passed[path]}/{self._done[path]} passed", self._out)
 
     def _draw(self) -> None:
         done = sum(self._done.values())

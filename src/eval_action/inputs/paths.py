@@ -1,4 +1,5 @@
-"""Paths named in user files must stay inside the repository: a PR must not make us read /etc/passwd."""
+"""Paths named in user files must stay inside the work tree: a PR must not make us read /etc/passwd,
+nor `.git/config`, where `actions/checkout` persists the job token."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from eval_action.inputs.yamlio import show
 from eval_action.model.errors import UserError
+
+_GIT_DIR = ".git"
 
 
 def resolve_inside(repo_root: Path, base_dir: Path, rel: str, *, source: str | None, line: int | None) -> Path:
@@ -32,6 +35,9 @@ def resolve_inside(repo_root: Path, base_dir: Path, rel: str, *, source: str | N
     if not _within(real, root):
         raise UserError(f"path `{show(rel)}` is a symlink pointing outside the repository — "
                         "copy the file into the repository instead", source, line)
+    if _GIT_DIR in real[len(root):].lower().split(os.sep):
+        raise UserError(f"path `{show(rel)}` is inside `.git/`, which holds the checkout's credentials — "
+                        "name a file of the work tree", source, line)
     return Path(real)
 
 

@@ -1,13 +1,15 @@
 """Jinja2 in a sandbox: prompt files come from PR authors, so templates may not reach Python internals.
 
 An undefined variable is an error naming the file and the variable, never an empty string.
-`{% include %}`/`{% import %}` resolve relative to the repository root and may not leave it.
+`{% include %}`/`{% import %}` resolve relative to the repository root and may not leave it, nor
+read `.git/`: every name, literal or computed while rendering, goes through the one path check.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +18,36 @@ from jinja2 import meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from eval_action.inputs.paths import resolve_inside
+from eval_action.inputs.yamlio import read_text, show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Case, Message, PromptSpec
 
 _STRING_RE = re.compile(r"\{\{|\{%|\{#")
 
 
+class _RepoLoader(jinja2.BaseLoader):
+    """Templates by repository-relative name. A computed name (`{% include 'notes' ~ '.txt' %}`) is
+    only known while rendering, so the containment check runs here, for every load, not at load time
+    alone: a committed symlink to `/proc/self/environ` or a `.git/config` holding the checkout token
+    would otherwise land in the request and the comment."""
+
+    def __init__(self, repo_root: Path) -> None:
+        self._root = repo_root
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = resolve_inside(self._root, self._root, template, source=template, line=None)
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        mtime = path.stat().st_mtime
+        return read_text(path, template), str(path), lambda: path.stat().st_mtime == mtime
+
+
 @functools.lru_cache(maxsize=64)
 def environment(repo_root: Path) -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
-        loader=jinja2.FileSystemLoader(str(repo_root), followlinks=False),
+        loader=_RepoLoader(repo_root),
         autoescape=False,
         keep_trailing_newline=True,
     )
@@ -66,6 +87,8 @@ def render(source: str, context: dict[str, Any], repo_root: Path, where: str) ->
         raise UserError(f"template syntax error: {e.message} — check the braces", where, e.lineno) from None
     except RecursionError:
         raise UserError("templates include each other in a loop — break the cycle", where) from None
+    except UserError as e:  # an include the path check refused
+        raise UserError(f"template includes {show(e.path)}: {e.message}", where) from None
 
 
 def render_value(value: Any, context: dict[str, Any], repo_root: Path, where: str) -> Any:

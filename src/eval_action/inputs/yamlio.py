@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from eval_action.model.errors import UserError
+from eval_action.render.log import escape_log
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Aliases share one object, but whoever walks the data later pays the expanded size.
@@ -34,7 +35,7 @@ def show(value: object, limit: int = 60) -> str:
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + "…"
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return escape_log(text)
 
 
 def read_text(path: Path, display: str) -> str:

@@ -41,6 +41,11 @@ class UserErrors(UserError):
         return "\n".join(str(e) for e in self.errors)
 
 
+def messages(e: UserError) -> list[str]:
+    """One line per problem, so each can be printed (and escaped) as a line of its own."""
+    return [str(x) for x in e.errors] if isinstance(e, UserErrors) else [str(e)]
+
+
 class TargetError(Exception):
     """An infrastructure failure calling a target or grader (the case is `errored`, not failed)."""
 

@@ -13,6 +13,7 @@ from eval_action.platforms.base import CIContext, Level, PublishOutcome
 from eval_action.platforms.github_event import github_context
 from eval_action.platforms.inputs import ActionInputs, inputs_from_env
 from eval_action.platforms.sticky import Posted, plan_sticky
+from eval_action.render.log import escape_log
 
 # PyGithub and requests are imported where the API is called: loading them up front would delay
 # the first model call of every run, and most runs reach the API only after all the evals.
@@ -158,7 +159,7 @@ class GitHubPlatform:
             wc.append_outputs(Path(path), outputs)
 
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
-        self._print(wc.annotation(level, path, title, message))
+        self._print(wc.annotation(level, escape_log(path), escape_log(title), escape_log(message)))
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:

@@ -19,6 +19,7 @@ from eval_action.model.errors import UserError
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
 from eval_action.platforms.inputs import AUTO_SHARD, ActionInputs, inputs_from_env
 from eval_action.platforms.sticky import Posted, plan_sticky
+from eval_action.render.log import escape_log
 
 COMMENT_LIMIT = 1_000_000
 ENV_PREFIX = "EVAL_ACTION_"  # the component passes its inputs as these job variables
@@ -180,7 +181,7 @@ class GitLabPlatform:
 
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
         line = f"{level}: {_one_line(path)}: {_one_line(title)}: {_one_line(message)}"
-        print(line, file=self._out or sys.stdout)
+        print(escape_log(line), file=self._out or sys.stdout)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:

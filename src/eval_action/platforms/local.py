@@ -10,6 +10,7 @@ from typing import TextIO
 
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
 from eval_action.platforms.inputs import ActionInputs, inputs_from_env
+from eval_action.render.log import escape_log
 
 DEFAULT_BASE = "origin/HEAD"
 
@@ -61,7 +62,7 @@ class LocalPlatform:
 
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
         text = " ".join(f"{title}: {message}".split())
-        print(f"{path}: {level}: {text}", file=self._out or sys.stderr)
+        print(escape_log(f"{path}: {level}: {text}"), file=self._out or sys.stderr)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:

@@ -1,7 +1,7 @@
 """The run as plain text for a terminal or CI log.
 
-Untrusted text is flattened to one line and stripped of control characters, so it can neither
-inject terminal escapes nor start a line with a CI workflow command (`::error::`, …).
+Untrusted text is flattened to one line and escaped for the log (`render.log.escape_log`), so it
+can neither inject terminal escapes nor form a CI workflow command (`::error::`, …).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from eval_action.model.results import CaseResult, PromptResult, RunReport
 from eval_action.render import fmt
 from eval_action.render.details import notable_cases
 from eval_action.render.escape import one_line, trim
+from eval_action.render.log import escape_log
 
 CASES_PER_PROMPT = 10
 LINE_CHARS = 200
@@ -62,5 +63,5 @@ def _case(case: CaseResult) -> str:
 
 
 def _safe(text: str) -> str:
-    shown, cut = trim(one_line(text), LINE_CHARS)
+    shown, cut = trim(escape_log(one_line(text)), LINE_CHARS)
     return shown + ("…" if cut else "")

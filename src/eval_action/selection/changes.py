@@ -9,13 +9,13 @@ file list.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from eval_action.model.errors import GitError
+from eval_action.render.log import log_stderr
 from eval_action.selection import git
 
 Status = Literal["A", "M", "D", "R"]
@@ -43,12 +43,8 @@ class ChangeSet:
     notes: list[str]
 
 
-def print_to_stderr(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
 def changed_files(
-    repo: Path, base: str, head: str = "HEAD", log: Callable[[str], None] = print_to_stderr
+    repo: Path, base: str, head: str = "HEAD", log: Callable[[str], None] = log_stderr
 ) -> ChangeSet:
     """Files changed between the merge base of `base` and `head`, and `head`."""
     base_sha = _ensure_commit(repo, base, log)
