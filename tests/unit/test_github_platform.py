@@ -199,7 +199,7 @@ def test_annotation_and_mask_escaping(tmp_path: Path) -> None:
     p.mask("line1\nline2")
     assert out.getvalue().splitlines() == [
         "::error file=prompts/a%2Cb%3Ac.prompt.yaml,title=Eval%3A failed%2C 50%25"
-        "::2 of 4 failed%0A100%25%0D done",
+        "::2 of 4 failed%0A100%25\\r done",  # a CR could draw over the line: shown, not sent
         "::add-mask::line1",
         "::add-mask::line2",
     ]

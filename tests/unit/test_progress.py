@@ -23,7 +23,8 @@ def test_ci_logs_get_one_line_per_finished_prompt() -> None:
     progress.on_case(job("b.prompt.yaml"), CaseResult(id="1", passed=False, error="timeout"))
     progress.on_case(job("a.prompt.yaml"), CaseResult(id="2", passed=False))
     progress.close()
-    assert out.getvalue() == "head: b.prompt.yaml: 0/1 passed\nhead: a.prompt.yaml: 1/2 passed\n"
+    assert out.getvalue().splitlines() == ["eval-action: head: b.prompt.yaml: 0/1 passed",
+                                           "eval-action: head: a.prompt.yaml: 1/2 passed"]
 
 
 def test_a_terminal_gets_one_counter_line_that_is_cleared_at_the_end() -> None:

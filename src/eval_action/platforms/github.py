@@ -159,7 +159,9 @@ class GitHubPlatform:
             wc.append_outputs(Path(path), outputs)
 
     def annotate(self, level: Level, path: str, title: str, message: str) -> None:
-        self._print(wc.annotation(level, escape_log(path), escape_log(title), escape_log(message)))
+        # an annotation may span lines (the protocol encodes them); each line is escaped like the log
+        lines = "\n".join(escape_log(line) for line in message.split("\n"))
+        self._print(wc.annotation(level, escape_log(path), escape_log(title), lines))
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
