@@ -110,7 +110,7 @@ def test_an_include_cannot_follow_a_symlink_out(monkeypatch: pytest.MonkeyPatch,
     assert "p.prompt.yaml" in out.stderr and "Traceback" not in out.stderr
     assert fake_llm.requests == []
     assert OUTSIDE not in out.stdout + out.stderr
-    assert not (repo.root / "eval-results").exists()
+    assert not (repo.root / "eval-results/report.md").exists()
 
 
 @pytest.mark.parametrize("template", ["{% include '.git/config' %}", "{% set g = '.g' ~ 'it/config' %}{% include g %}",
