@@ -100,12 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _failure(e: Exception, env: Mapping[str, str]) -> int:
     """Bad input is one line and exit 2; anything else is our bug: exit 4, never a gate's code."""
+    from eval_action.execution.redaction import redact_text, secret_values
     from eval_action.model.errors import ExitCode, UserError, messages
     from eval_action.render.log import log_stderr
 
+    secrets = secret_values(env)  # user code's import errors, a server's answer: any may quote a key
     if isinstance(e, UserError):  # each problem a line of its own, escaped: it may quote a PR's file name
         for message in messages(e):
-            log_stderr(f"error: {message}")
+            log_stderr(redact_text(f"error: {message}", secrets))
         return ExitCode.INPUT
     if isinstance(e, OSError) and e.filename is not None:
         log_stderr(f"error: {e.filename}: {e.strerror or e} — check that the path exists and is "
@@ -113,9 +115,6 @@ def _failure(e: Exception, env: Mapping[str, str]) -> int:
         return ExitCode.INPUT
     import traceback
 
-    from eval_action.execution.redaction import redact_text, secret_values
-
-    secrets = secret_values(env)
     print(redact_text(traceback.format_exc(), secrets), file=sys.stderr, end="")
     print(f"eval-action: internal error: {redact_text(f'{type(e).__name__}: {e}', secrets)} — this is a bug "
           "in eval-action, not in your evals: please report it with the traceback above", file=sys.stderr)

@@ -10,7 +10,7 @@ from typing import Any
 
 from eval_action.commands.publish import publish
 from eval_action.commands.run import run
-from eval_action.execution.redaction import CI_TOKENS, redact_report, secret_values
+from eval_action.execution.redaction import redact_report, secret_values, take_ci_tokens
 from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.platforms.base import CIContext, Platform
@@ -42,8 +42,7 @@ def protect_secrets(platform: Platform, env: MutableMapping[str, str], inputs: A
     """
     if inputs.token is not None:
         platform.mask(inputs.token.get_secret_value())
-    for name in (*CI_TOKENS, inputs.token_variable):
-        env.pop(name, None)
+    take_ci_tokens(env, [inputs.token_variable])
 
 
 def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs) -> Settings:
@@ -66,7 +65,8 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     platform = detect(dict(env), Path.cwd(), _overrides(args))
     inputs = platform.inputs()
     ctx = platform.context()
-    secrets = secret_values(env, [inputs.token.get_secret_value()] if inputs.token else [])
+    token = [inputs.token.get_secret_value()] if inputs.token else []
+    snapshot = dict(env)  # the tokens leave `env` next; redaction still needs their values
     protect_secrets(platform, env, inputs)
     workspace = Path.cwd()
     if inputs.working_directory:
@@ -80,6 +80,7 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
                           changed_files=lambda: platform.changed_files(ctx))
     if outcome.report is None:
         return ExitCode.OK
+    secrets = secret_values(snapshot, token, outcome.secret_names)
     report = redact_report(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})
     publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None,
             workspace=workspace)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from eval_action.execution import session
 from eval_action.execution.progress import Progress
-from eval_action.execution.redaction import redact_report, secret_values
+from eval_action.execution.redaction import redact_report, secret_values, take_ci_tokens
 from eval_action.execution.signals import sigterm_raises
 from eval_action.model.errors import ExitCode, UserError
 from eval_action.model.files import ensure_writable
@@ -72,6 +72,7 @@ def describe_plan(plan: Plan, repeats: int | None) -> list[str]:
 class RunOutcome:
     report: RunReport | None  # None for a dry run
     interrupted: bool = False
+    secret_names: tuple[str, ...] = ()  # the config's `secrets:`, redacted whatever their names
 
 
 def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
@@ -98,7 +99,7 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         finally:
             progress.close()
         report = assemble(plan, base_plan, settings, collected, started, incomplete=interrupted)
-        return RunOutcome(report=report, interrupted=interrupted)
+        return RunOutcome(report=report, interrupted=interrupted, secret_names=tuple(plan.config.secrets))
 
 
 def _default_base(env: Mapping[str, str]) -> str:
@@ -109,7 +110,7 @@ def _default_base(env: Mapping[str, str]) -> str:
     return "origin/HEAD"
 
 
-def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: bool) -> int:
+def run_local(args: argparse.Namespace, env: MutableMapping[str, str], interactive: bool) -> int:
     settings = Settings(
         repo_root=Path.cwd(), config_path=Path(args.config) if args.config else None, mode=args.mode,
         base=args.base or _default_base(env), base_given=bool(args.base), head=args.head, run_all=args.all,
@@ -117,10 +118,12 @@ def run_local(args: argparse.Namespace, env: Mapping[str, str], interactive: boo
         output_dir=Path(args.output_dir or "eval-results"), concurrency=args.concurrency,
         repeats=args.repeats, min_pass_rate=args.min_pass_rate, use_cache=not args.no_cache,
         dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps, gate=args.gate)
+    snapshot = dict(env)  # CI tokens leave `env` (user code reads it) before anything runs
+    take_ci_tokens(env)
     outcome = run(settings, dict(env), log_stderr, interactive)
     if outcome.report is None:
         return ExitCode.OK
-    report = redact_report(outcome.report, secret_values(env))
+    report = redact_report(outcome.report, secret_values(snapshot, names=outcome.secret_names))
     body = render_comment(report, key="local", run_id=None, full_report_hint=None)
     written = write_all(report, settings.output_dir, body)
     print(render_text(report))

@@ -74,7 +74,9 @@ async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, st
     limiter = Limiter(opts.concurrency, opts.max_rps)
     cache = ResponseCache(opts.cache_dir, enabled=opts.use_cache)
     try:
-        return await _run_all(jobs, opts, env, on_case, limiter, Caller(limiter, cache, tuple(secret_values(env))))
+        declared = {name for job in jobs for name in job.config.secrets}
+        caller = Caller(limiter, cache, tuple(secret_values(env, names=declared)))
+        return await _run_all(jobs, opts, env, on_case, limiter, caller)
     finally:
         await cache.aclose()
 

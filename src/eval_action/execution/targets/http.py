@@ -31,6 +31,8 @@ _BACKOFF_CAP_S = 8.0  # the OpenAI and Anthropic SDKs' cap: a longer wait mostly
 # many times its own: at 30% random faults, 4 retries each lost ~1 case in 400; a budget loses none.
 _BUDGET_REACH = 3
 _MESSAGE_CHARS = 200
+MAX_BODY_BYTES = 32 * 2**20  # a chat answer is kilobytes; embeddings of a large batch a few MB
+_READ_CHUNK = 2**16
 
 
 class _Retryable(Exception):
@@ -129,9 +131,11 @@ class HttpPool:
 
         timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, _CONNECT_TIMEOUT_S))
         try:
-            async with self._client().post(url, data=body, headers=headers, timeout=timeout) as response:
+            # a redirect would carry the key (Authorization, x-api-key) to wherever it points
+            async with self._client().post(url, data=body, headers=headers, timeout=timeout,
+                                           allow_redirects=False) as response:
                 status, info = response.status, parse_rate_headers(response.headers)
-                data = await response.read()
+                data = await _read_capped(response)
         except TimeoutError:
             raise _Retryable(f"timed out after {timeout_s:g}s") from None
         except aiohttp.ClientConnectorError:
@@ -141,6 +145,9 @@ class HttpPool:
         except aiohttp.ClientError as e:  # reset, closed mid-answer, bad framing
             raise _Retryable(f"connection failed: {type(e).__name__}") from None
         self.limiter.observe(host, info, status)
+        if 300 <= status < 400:
+            raise TargetError(f"HTTP {status}: the server redirected the request; keys are never sent on to "
+                              "another address — set `base_url` to the final one")
         if status == 429 or status >= 500:
             raise _Retryable(f"HTTP {status}", short_message(_text(data), secrets), _retry_wait(info))
         if status >= 400:  # retrying can't fix a bad key or a bad request
@@ -155,6 +162,17 @@ class HttpPool:
         if retry_after is not None:
             return min(retry_after, _RETRY_AFTER_CAP_S)
         return random.uniform(0, min(_BACKOFF_CAP_S, self.backoff_s * 2**attempt))
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """The body, refused past MAX_BODY_BYTES: a hostile server could otherwise fill our memory."""
+    data = bytearray()
+    async for chunk in response.content.iter_chunked(_READ_CHUNK):
+        data += chunk
+        if len(data) > MAX_BODY_BYTES:
+            raise TargetError(f"response body over {MAX_BODY_BYTES // 2**20} MB: not read further — "
+                              "a model answer is far smaller; check `base_url`")
+    return bytes(data)
 
 
 def _text(data: bytes) -> str:
