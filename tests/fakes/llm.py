@@ -3,6 +3,7 @@
     with FakeLLM(latency=0.0) as llm:
         llm.url                      # "http://127.0.0.1:PORT" (OpenAI base_url is llm.url + "/v1")
         llm.respond_with(lambda body: "Paris")
+        llm.answer_with(lambda body: shape("openai/refusal"))   # a whole documented body
         llm.fail_next(2, status=429, retry_after=1)
         llm.fail_next(1, status=429, headers={"x-ratelimit-remaining-requests": "0"})
         llm.answer_headers(lambda: {"x-ratelimit-remaining-requests": "3"})   # on every 200
@@ -27,9 +28,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 Responder = Callable[[dict[str, Any]], str]
+BodyResponder = Callable[[dict[str, Any]], dict[str, Any]]
+SHAPES = Path(__file__).parent / "shapes"  # provider response bodies as documented; see its README
 Embedder = Callable[[str], list[float]]
 FAULT_KINDS = ("status", "malformed", "empty_choices", "close", "hang")
 
@@ -66,6 +70,12 @@ def echo(body: dict[str, Any]) -> str:
     return "echo: " + last_user_text(body)
 
 
+def shape(name: str) -> dict[str, Any]:
+    """A documented response body, e.g. shape("anthropic/tool_use")."""
+    data: dict[str, Any] = json.loads((SHAPES / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
 def letter_vector(text: str) -> list[float]:
     """A deterministic embedding: normalised letter counts, so similar texts land close together."""
     counts = [float(text.lower().count(chr(c))) for c in range(ord("a"), ord("z") + 1)]
@@ -82,6 +92,7 @@ class FakeLLM:
         self.latency = latency
         self.jitter = jitter
         self.responder: Responder = responder or echo
+        self.body_responder: BodyResponder | None = None
         self.embedder: Embedder = letter_vector
         self.headers_for_answers: Callable[[], dict[str, str]] = dict
         self.requests: list[FakeRequest] = []
@@ -102,6 +113,10 @@ class FakeLLM:
 
     def respond_with(self, fn: Responder) -> None:
         self.responder = fn
+
+    def answer_with(self, fn: BodyResponder) -> None:
+        """Answer chat and messages requests with the whole body `fn` returns."""
+        self.body_responder = fn
 
     def embed_with(self, fn: Embedder) -> None:
         self.embedder = fn
@@ -206,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
                     for i, t in enumerate(texts)]
             self._json(200, {"object": "list", "data": data, "model": body.get("model"),
                              "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+            return
+        if fake.body_responder is not None and self.path.endswith(("/chat/completions", "/messages")):
+            self._json(200, fake.body_responder(body))
             return
         if self.path.endswith("/chat/completions"):
             self._json(200, _openai_answer(body, fake.responder(body)), fake.headers_for_answers())

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from eval_action.execution.targets.base import Target, TargetRequest, TargetResponse
+from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.command import CommandTarget
 from eval_action.execution.targets.python_fn import PythonTarget
+from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
 from eval_action.model.specs import Message, ProviderSpec
 
@@ -41,7 +42,7 @@ def wrong(messages, context):
 '''
 
 
-def call(target: Target) -> TargetResponse:
+def call(target: Target) -> Answer:
     return asyncio.run(target.complete(REQUEST))
 
 

@@ -49,6 +49,9 @@ def _validate_prompt(root: Path, rel: str, config: Config) -> list[str]:
         return messages(e)
     problems = [_where(spec, s.line) + f"scorer `{s.label}`: {p}"
                 for s in spec.scorers for p in validate_scorer(s, (root / rel).parent, root)]
+    problems += [f"{case.source or spec.path}: case `{case.id}` scorer `{s.label}`: {p}"
+                 for case in spec.cases for s in case.scorers
+                 for p in validate_scorer(s, (root / rel).parent, root)]
     return problems + _render_cases(spec, root)
 
 

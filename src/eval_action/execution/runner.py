@@ -19,12 +19,13 @@ from eval_action.execution.ratelimit import Limiter
 from eval_action.execution.redaction import secret_values
 from eval_action.execution.scorers.base import ScoreContext
 from eval_action.execution.scorers.registry import score_case
-from eval_action.execution.targets.base import Target, TargetRequest, TargetResponse
+from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.grader import RunnerGrader
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.registry import make_target
 from eval_action.inputs.templating import render_messages
+from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError
 from eval_action.model.results import CaseResult, Score
 from eval_action.model.specs import Case, Message, PromptJob
@@ -50,7 +51,7 @@ OnCase = Callable[[PromptJob, CaseResult], None]
 class _Run:
     """One repeat of one case: the answer (or the infrastructure error) and its scores."""
 
-    response: TargetResponse | None
+    response: Answer | None
     error: str | None = None
     scores: dict[str, Score] = field(default_factory=dict)
 
@@ -144,8 +145,8 @@ async def _run_case(ctx: _JobContext, case: Case, messages: list[Message],
 
 async def _run_once(ctx: _JobContext, case: Case, messages: list[Message], repeat: int) -> _Run:
     spec = ctx.job.spec
-    request = TargetRequest(messages=messages, params=spec.params, vars=case.vars, case_id=case.id,
-                            prompt=spec.path)
+    request = TargetRequest(messages=messages, params=spec.params, tools=spec.tools,
+                            tool_choice=spec.tool_choice, vars=case.vars, case_id=case.id, prompt=spec.path)
     try:
         response = await ctx.caller.complete(ctx.target, request, repeat)
     except TargetError as e:
@@ -155,17 +156,18 @@ async def _run_once(ctx: _JobContext, case: Case, messages: list[Message], repea
 
 
 async def _score(ctx: _JobContext, case: Case, messages: list[Message],
-                 response: TargetResponse) -> dict[str, Score]:
+                 response: Answer) -> dict[str, Score]:
     spec, root = ctx.job.spec, ctx.job.repo_root
     score_ctx = ScoreContext(
         output=response.output, vars=case.vars, expected=case.expected, case_id=case.id, prompt=spec.path,
         prompt_dir=(root / spec.path).parent, repo_root=root, grader=ctx.grader,
         latency_ms=response.latency_ms, tokens=response.tokens, cost_usd=_cost(ctx.job, response),
-        messages=messages, cached=response.cached)
-    return await score_case(spec.scorers, score_ctx)
+        messages=messages, cached=response.cached, tool_calls=response.tool_calls, trace=response.trace,
+        metadata=response.metadata, tools=spec.tools)
+    return await score_case([*spec.scorers, *case.scorers], score_ctx)
 
 
-def _cost(job: PromptJob, response: TargetResponse) -> float | None:
+def _cost(job: PromptJob, response: Answer) -> float | None:
     """What the target reported, else the config's price list for the model."""
     if response.cost_usd is not None:
         return response.cost_usd
@@ -186,6 +188,8 @@ def _combine(ctx: _JobContext, case: Case, runs: list[_Run]) -> CaseResult:
     return CaseResult(
         id=case.id, passed=passed, error=error, scores=shown.scores,
         output=response.output if response else None,
+        tool_calls=response.tool_calls if response else [], trace=response.trace if response else [],
+        metadata=response.metadata if response else {},
         latency_ms=response.latency_ms if response else None,
         tokens=response.tokens if response else None,
         cost_usd=_cost(ctx.job, response) if response else None,

@@ -105,7 +105,8 @@ def render_value(value: Any, context: dict[str, Any], repo_root: Path, where: st
 def render_messages(spec: PromptSpec, case: Case, repo_root: Path) -> list[Message]:
     ctx = case_context(case)
     where = f"{spec.path} (case {case.id})"
-    return [Message(role=m.role, content=render(m.content, ctx, repo_root, where)) for m in spec.messages]
+    own = [Message(role=m.role, content=render(m.content, ctx, repo_root, where)) for m in spec.messages]
+    return own + case.messages  # a case's turns are data: sent as written
 
 
 @functools.lru_cache(maxsize=4096)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from eval_action.model.answer import ToolCall, TraceStep
 from eval_action.model.specs import Thresholds, _Spec
 
 
@@ -40,6 +41,12 @@ class CaseResult(_Result):
     """Scorer label -> its score."""
     output: str | None = None
     """The answer's text, redacted and possibly shortened."""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    """The calls the model or agent made, arguments parsed from JSON (raw and flagged when not JSON)."""
+    trace: list[TraceStep] = Field(default_factory=list)
+    """The steps an agent reported, as it reported them."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """What the target said about the answer: finish/stop reason, refusal, the agent's own keys."""
     latency_ms: float | None = None
     """Time of the call(s) that produced the answer."""
     tokens: int | None = None

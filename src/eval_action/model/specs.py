@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from eval_action.model.answer import ToolCall
+
 DEFAULT_PROMPT_GLOBS = ["**/*.prompt.yaml", "**/*.prompt.md", "**/*.prompt.mdx", "**/*.prompty"]
 
 
@@ -21,8 +23,82 @@ class _Spec(BaseModel):
 
 
 class Message(_Spec):
-    role: Literal["system", "user", "assistant"]
-    content: str
+    """A turn. A prompt's own turns are templates; a case's `messages:` may add assistant turns
+    with `tool_calls` (OpenAI's wire form) and `tool` turns answering them by `tool_call_id`."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wire_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "content" in data and data["content"] is None:
+            data["content"] = ""  # the wire form's assistant turn that only calls tools
+        calls = data.get("tool_calls")
+        if isinstance(calls, list):
+            data["tool_calls"] = [_wire_call(c) for c in calls]
+        return data
+
+    def as_dict(self) -> dict[str, Any]:
+        """OpenAI's wire form; plain turns stay `{role, content}` so requests and cache keys don't move."""
+        turn: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            turn["tool_calls"] = [{"id": c.id or f"call_{i}", "type": "function",
+                                   "function": {"name": c.name, "arguments": c.arguments_json()}}
+                                  for i, c in enumerate(self.tool_calls)]
+        if self.tool_call_id is not None:
+            turn["tool_call_id"] = self.tool_call_id
+        return turn
+
+
+def _wire_call(call: Any) -> Any:
+    """`{id, type: function, function: {name, arguments: "<json>"}}` -> ToolCall; other forms as given."""
+    if isinstance(call, dict) and isinstance(call.get("function"), dict) and set(call) <= {"id", "type", "function"}:
+        fn = call["function"]
+        if isinstance(fn.get("name"), str):
+            return ToolCall.from_json_arguments(fn["name"], fn.get("arguments", "{}"), call.get("id"))
+    return call
+
+
+class ToolSpec(_Spec):
+    """A function the model may call. OpenAI's `{type: function, function: {...}}` form and the
+    short `{name, description, parameters}` form load the same."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    strict: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") == "function" and isinstance(data.get("function"), dict):
+            extra = set(data) - {"type", "function"}
+            return data["function"] if not extra else data  # leftover keys fail as unknown keys
+        return data
+
+
+class ToolChoice(_Spec):
+    """`auto`, `none`, `required`, or one tool by name (`{type: function, function: {name}}` or `{name}`)."""
+
+    mode: Literal["auto", "none", "required", "tool"]
+    name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _forms(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"mode": data}
+        if isinstance(data, dict) and data.get("type") == "function" and isinstance(data.get("function"), dict):
+            return {"mode": "tool", "name": data["function"].get("name")}
+        if isinstance(data, dict) and "mode" not in data and set(data) == {"name"}:
+            return {"mode": "tool", "name": data["name"]}
+        return data
 
 
 DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
@@ -83,6 +159,9 @@ class Case(_Spec):
     id: str
     vars: dict[str, Any] = Field(default_factory=dict)
     expected: Any = None
+    messages: list[Message] = Field(default_factory=list)  # appended after the prompt's own
+    scorers: list[ScorerSpec] = Field(default_factory=list)  # the row's `assert:`, added to the prompt's
+    timeout_s: float | None = Field(default=None, gt=0)
     source: str | None = None  # "path:line" the case came from, for error messages
 
 
@@ -267,6 +346,8 @@ class PromptSpec(_Spec):
     provider: ProviderSpec
     params: dict[str, Any] = Field(default_factory=dict)
     messages: list[Message]  # Jinja2 sources (mdx `{props.x}` already converted)
+    tools: list[ToolSpec] = Field(default_factory=list)
+    tool_choice: ToolChoice | None = None
     cases: list[Case]
     scorers: list[ScorerSpec]
     min_pass_rate: float | None = None

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from eval_action.model.answer import ToolCall, TraceStep
 from eval_action.model.results import Score
-from eval_action.model.specs import Message, ProviderSpec, ScorerSpec
+from eval_action.model.specs import Message, ProviderSpec, ScorerSpec, ToolSpec
 
 
 class Grader(Protocol):
@@ -34,6 +35,10 @@ class ScoreContext:
     cost_usd: float | None = None
     messages: list[Message] = field(default_factory=list)
     cached: bool = False  # the answer came from the cache: latency/cost/tokens are the recorded ones
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    trace: list[TraceStep] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    tools: list[ToolSpec] = field(default_factory=list)  # what the prompt declared
 
 
 ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]

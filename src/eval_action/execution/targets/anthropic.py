@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from eval_action.execution.targets.anthropic_wire import parse_message, tools_payload, turns
 from eval_action.execution.targets.auth import api_key
-from eval_action.execution.targets.base import TargetRequest, TargetResponse
+from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool
+from eval_action.model.answer import Answer
 from eval_action.model.specs import ProviderSpec
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -29,26 +31,16 @@ class AnthropicTarget:
         return {"type": "anthropic", "model": self.model, "base_url": self.base_url,
                 "params": self.spec.params}
 
-    async def complete(self, request: TargetRequest) -> TargetResponse:
+    async def complete(self, request: TargetRequest) -> Answer:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        turns = [m.model_dump() for m in request.messages if m.role != "system"]
         payload: dict[str, Any] = {"max_tokens": DEFAULT_MAX_TOKENS, **self.spec.params, **request.params,
-                                   "model": self.model, "messages": turns}
+                                   "model": self.model, "messages": turns(request.messages),
+                                   **tools_payload(request.tools, request.tool_choice)}
         if system:
             payload["system"] = system
         headers = {"anthropic-version": API_VERSION}
         if self._key:
             headers["x-api-key"] = self._key
         return await self._http.post_json(f"{self.base_url}/v1/messages", payload, headers=headers,
-                                          timeout_s=self._timeout_s, parse=_parse,
+                                          timeout_s=self._timeout_s, parse=parse_message,
                                           secrets=[self._key] if self._key else [])
-
-
-def _parse(body: Any) -> TargetResponse:
-    blocks = body["content"]
-    if not blocks:
-        raise ValueError("empty content")
-    text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
-    usage = body.get("usage") or {}
-    return TargetResponse(output=text, input_tokens=usage.get("input_tokens"),
-                          output_tokens=usage.get("output_tokens"))

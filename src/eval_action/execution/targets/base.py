@@ -6,7 +6,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eval_action.model.specs import Message
+from eval_action.model.answer import Answer
+from eval_action.model.specs import Message, ToolChoice, ToolSpec
 
 
 class TargetRequest(BaseModel):
@@ -14,30 +15,15 @@ class TargetRequest(BaseModel):
 
     messages: list[Message]
     params: dict[str, Any] = Field(default_factory=dict)
+    tools: list[ToolSpec] = Field(default_factory=list)
+    tool_choice: ToolChoice | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
     case_id: str = ""
     prompt: str = ""  # prompt path
 
 
-class TargetResponse(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    output: str
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None  # when the target reports it (python/command may)
-    latency_ms: float = 0
-    cached: bool = False
-
-    @property
-    def tokens(self) -> int | None:
-        if self.input_tokens is None and self.output_tokens is None:
-            return None
-        return (self.input_tokens or 0) + (self.output_tokens or 0)
-
-
 class Target(Protocol):
-    async def complete(self, request: TargetRequest) -> TargetResponse:
+    async def complete(self, request: TargetRequest) -> Answer:
         """Answer one request; raise TargetError for infrastructure failures after retries."""
         ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,8 +11,11 @@ from typing import Any
 from eval_action.execution.cache import ResponseCache, cache_key
 from eval_action.execution.ratelimit import Limiter
 from eval_action.execution.redaction import redact_text
-from eval_action.execution.targets.base import Target, TargetRequest, TargetResponse
+from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.openai import OpenAITarget
+from eval_action.model.answer import Answer
+
+_CACHED = {"output", "tool_calls", "trace", "metadata", "input_tokens", "output_tokens"}
 
 
 @dataclass(frozen=True)
@@ -20,9 +24,9 @@ class Caller:
     cache: ResponseCache
     secrets: tuple[str, ...] = ()  # redacted from answers before they are cached or scored
     # Identical cacheable requests in flight at once (graders judging equal outputs) share one call.
-    _pending: dict[str, asyncio.Future[TargetResponse]] = field(default_factory=dict)
+    _pending: dict[str, asyncio.Future[Answer]] = field(default_factory=dict)
 
-    async def complete(self, target: Target, request: TargetRequest, repeat: int = 0) -> TargetResponse:
+    async def complete(self, target: Target, request: TargetRequest, repeat: int = 0) -> Answer:
         key = self._key(target, request, repeat)
         if key is None:
             return await self._call(target, request, None)
@@ -47,27 +51,34 @@ class Caller:
         finally:
             del self._pending[key]
 
-    async def _cached(self, key: str) -> TargetResponse | None:
+    async def _cached(self, key: str) -> Answer | None:
         hit = await self.cache.load(key)
         if hit is None:
             return None
         try:
-            return TargetResponse(output=hit["output"], input_tokens=hit.get("input_tokens"),
-                                  output_tokens=hit.get("output_tokens"), latency_ms=0, cached=True)
-        except (KeyError, ValueError):
+            return Answer.model_validate({**hit, "latency_ms": 0, "cached": True})
+        except ValueError:
             return None  # an entry from an incompatible layout: call again and overwrite it
 
-    async def _call(self, target: Target, request: TargetRequest, key: str | None) -> TargetResponse:
+    async def _call(self, target: Target, request: TargetRequest, key: str | None) -> Answer:
         async with self.limiter.slot():
             start = time.perf_counter()
             response = await target.complete(request)
             self.limiter.succeeded()
-        response = response.model_copy(update={"latency_ms": (time.perf_counter() - start) * 1000,
-                                                "output": redact_text(response.output, self.secrets)})
+        response = self._redacted(response).model_copy(
+            update={"latency_ms": (time.perf_counter() - start) * 1000})
         if key is not None:
-            self.cache.store(key, {"output": response.output, "input_tokens": response.input_tokens,
-                                         "output_tokens": response.output_tokens})
+            self.cache.store(key, response.model_dump(include=_CACHED))
         return response
+
+    def _redacted(self, answer: Answer) -> Answer:
+        """A key the model echoes back must not reach a score, a report or the cache."""
+        if not self.secrets:
+            return answer
+        dumped = json.dumps(answer.model_dump(include=_CACHED), ensure_ascii=False)
+        cleaned = redact_text(dumped, self.secrets)
+        return answer if cleaned == dumped else Answer.model_validate({**json.loads(cleaned),
+                                                                       "cost_usd": answer.cost_usd})
 
     async def embed(self, target: OpenAITarget, texts: list[str], model: str) -> list[list[float]]:
         identity = target.cache_identity()
@@ -89,8 +100,11 @@ class Caller:
         identity = target.cache_identity()
         if identity is None or not self.cache.enabled:
             return None
-        shaped: dict[str, Any] = {"messages": [m.model_dump() for m in request.messages],
+        shaped: dict[str, Any] = {"messages": [m.as_dict() for m in request.messages],
                                   "params": request.params}
+        if request.tools or request.tool_choice:  # absent otherwise, so tool-less entries keep their keys
+            shaped["tools"] = [t.model_dump() for t in request.tools]
+            shaped["tool_choice"] = request.tool_choice.model_dump() if request.tool_choice else None
         if repeat:  # repeats exist to sample again; repeat 0 shares the entry of a single run
             shaped["repeat"] = repeat
         return cache_key(identity, shaped)

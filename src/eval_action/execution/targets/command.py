@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from eval_action.execution.targets.base import TargetRequest, TargetResponse
-from eval_action.execution.targets.python_fn import answer_from
+from eval_action.execution.targets.agent_answer import KEYS, agent_answer
+from eval_action.execution.targets.base import TargetRequest
+from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
 from eval_action.model.specs import ProviderSpec
 
@@ -32,9 +33,10 @@ class CommandTarget:
     def cache_identity(self) -> dict[str, Any] | None:
         return None  # the program may change without the request changing
 
-    async def complete(self, request: TargetRequest) -> TargetResponse:
-        stdin = json.dumps({"messages": [m.model_dump() for m in request.messages], "vars": request.vars,
-                            "params": {**self.spec.params, **request.params}, "case_id": request.case_id})
+    async def complete(self, request: TargetRequest) -> Answer:
+        stdin = json.dumps({"messages": [m.as_dict() for m in request.messages], "vars": request.vars,
+                            "params": {**self.spec.params, **request.params}, "case_id": request.case_id,
+                            "tools": [t.model_dump(exclude_none=True) for t in request.tools]})
         proc = await asyncio.create_subprocess_exec(
             *self.argv, cwd=self._cwd, env=self._env, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -50,16 +52,16 @@ class CommandTarget:
         return _parse_stdout(out.decode(errors="replace"), self._label)
 
 
-def _parse_stdout(text: str, label: str) -> TargetResponse:
+def _parse_stdout(text: str, label: str) -> Answer:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)
         except ValueError:
             data = None
-        if isinstance(data, dict) and "output" in data:
-            return answer_from(data, f"`{label}`")
-    return TargetResponse(output=text.rstrip("\n"))
+        if isinstance(data, dict) and any(k in data for k in KEYS):
+            return agent_answer(data, f"`{label}`")
+    return Answer(output=text.rstrip("\n"))
 
 
 def _resolve(program: str, env: Mapping[str, str], repo_root: Path) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from eval_action.execution.targets.auth import api_key
-from eval_action.execution.targets.base import TargetRequest, TargetResponse
+from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool
+from eval_action.execution.targets.openai_wire import parse_completion, tools_payload
+from eval_action.model.answer import Answer
 from eval_action.model.specs import ProviderSpec
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -28,12 +29,13 @@ class OpenAITarget:
     def cache_identity(self) -> dict[str, Any] | None:
         return {"type": "openai", "model": self.model, "base_url": self.base_url, "params": self.spec.params}
 
-    async def complete(self, request: TargetRequest) -> TargetResponse:
+    async def complete(self, request: TargetRequest) -> Answer:
         payload = {**self.spec.params, **request.params, "model": self.model,
-                   "messages": [m.model_dump() for m in request.messages]}
+                   "messages": [m.as_dict() for m in request.messages],
+                   **tools_payload(request.tools, request.tool_choice)}
         return await self._http.post_json(f"{self.base_url}/chat/completions", payload,
                                           headers=self._headers(), timeout_s=self._timeout_s,
-                                          parse=_parse_completion,
+                                          parse=parse_completion,
                                           secrets=self._secrets())
 
     async def embed(self, texts: list[str], model: str | None = None) -> list[list[float]]:
@@ -48,18 +50,6 @@ class OpenAITarget:
 
     def _secrets(self) -> list[str]:
         return [self._key] if self._key else []
-
-
-def _parse_completion(body: Any) -> TargetResponse:
-    message = body["choices"][0]["message"]
-    content = message.get("content")
-    if content is None and message.get("tool_calls"):
-        content = json.dumps(message["tool_calls"], sort_keys=True)  # tool-calling prompts score the calls
-    if not isinstance(content, str):
-        raise ValueError("no message content")
-    usage = body.get("usage") or {}
-    return TargetResponse(output=content, input_tokens=usage.get("prompt_tokens"),
-                          output_tokens=usage.get("completion_tokens"))
 
 
 def _parse_embeddings(body: Any, count: int) -> list[list[float]]:

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eval_action.execution.targets.base import TargetRequest, TargetResponse
+from eval_action.execution.targets.agent_answer import agent_answer
+from eval_action.execution.targets.base import TargetRequest
+from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError, last_line
 from eval_action.model.specs import ProviderSpec
 
@@ -89,33 +91,21 @@ class PythonTarget:
     def cache_identity(self) -> dict[str, Any] | None:
         return None  # the user's code may change without the request changing
 
-    async def complete(self, request: TargetRequest) -> TargetResponse:
-        messages = [m.model_dump() for m in request.messages]
+    async def complete(self, request: TargetRequest) -> Answer:
+        messages = [m.as_dict() for m in request.messages]
         context = {"vars": request.vars, "params": {**self.spec.params, **request.params},
-                   "case_id": request.case_id, "prompt": request.prompt}
+                   "case_id": request.case_id, "prompt": request.prompt,
+                   "tools": [t.model_dump(exclude_none=True) for t in request.tools]}
         try:
             result = await asyncio.wait_for(self._call(messages, context), self._timeout_s)
         except TimeoutError:
             raise TargetError(f"{self.spec.function} timed out after {self._timeout_s:g}s") from None
         except Exception as e:
             raise TargetError(f"{self.spec.function} raised {last_line(e)}") from None
-        return answer_from(result, str(self.spec.function))
+        return agent_answer(result, str(self.spec.function))
 
     async def _call(self, messages: list[dict[str, Any]], context: dict[str, Any]) -> Any:
         if inspect.iscoroutinefunction(self._fn):
             return await self._fn(messages, context)
         result = await asyncio.to_thread(self._fn, messages, context)
         return await result if inspect.isawaitable(result) else result
-
-
-def answer_from(result: Any, who: str) -> TargetResponse:
-    """A str, or `{"output", "tokens", "cost_usd"}` (python and command targets share the contract)."""
-    if isinstance(result, str):
-        return TargetResponse(output=result)
-    if isinstance(result, dict) and isinstance(result.get("output"), str):
-        tokens, cost = result.get("tokens"), result.get("cost_usd")
-        return TargetResponse(output=result["output"],
-                              output_tokens=tokens if isinstance(tokens, int) else None,
-                              cost_usd=float(cost) if isinstance(cost, int | float) else None)
-    raise TargetError(f"{who} returned {type(result).__name__}; return a string or "
-                      '{"output": str, "tokens": int, "cost_usd": float}')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,10 +12,20 @@ from eval_action.inputs.config import check_provider, check_provider_name
 from eval_action.inputs.paths import repo_relative, resolve_inside
 from eval_action.inputs.prompts import datasets, deps
 from eval_action.inputs.prompts.schema import Evals
+from eval_action.inputs.prompts.tools import check_tools
 from eval_action.inputs.templating import check_syntax
 from eval_action.inputs.yamlio import Loc, YamlDoc, show
 from eval_action.model.errors import UserError
-from eval_action.model.specs import Case, Config, Message, PromptSpec, ProviderSpec, ScorerSpec
+from eval_action.model.specs import (
+    Case,
+    Config,
+    Message,
+    PromptSpec,
+    ProviderSpec,
+    ScorerSpec,
+    ToolChoice,
+    ToolSpec,
+)
 
 ZERO_CASES = "a gate over zero cases would pass silently"
 
@@ -38,6 +48,8 @@ class Draft:
     sample: dict[str, Any] | None = None  # one case when there is no dataset (Prompty, AgentMark props)
     sample_loc: Loc = ("sample",)
     agentmark_rows: bool = False
+    tools: list[ToolSpec] = field(default_factory=list)
+    tool_choice: ToolChoice | None = None
 
 
 def resolve_provider(value: str | ProviderSpec | None, config: Config, doc: YamlDoc,
@@ -69,12 +81,14 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
     scorers = [_scorer(d, evals, i, spec, repo_root, config) for i, spec in enumerate(evals.scorers)]
     _check_thresholds(d, evals, scorers)
     dataset, cases = _cases(d, evals, repo_root)
+    check_tools(d.tools, d.tool_choice, [*scorers, *(s for c in cases for s in c.scorers)], d.path, d.doc)
     dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
                                 templates=[m.content for m, _ in d.messages], scorers=scorers,
                                 provider=d.provider)
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
-        params=d.params, messages=[m for m, _ in d.messages], cases=cases, scorers=scorers,
+        params=d.params, messages=[m for m, _ in d.messages], tools=d.tools, tool_choice=d.tool_choice,
+        cases=cases, scorers=scorers,
         min_pass_rate=evals.min_pass_rate, regression_tolerance=evals.regression_tolerance,
         regression_confidence=evals.regression_confidence, repeats=evals.repeats,
         score_thresholds=evals.score_thresholds, gates=evals.gates, dependencies=dependencies,

@@ -14,11 +14,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from eval_action.inputs.yamlio import load_yaml, read_text, show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Case
 
 SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml", ".json")
+ROW_SETTINGS = ("messages", "assert", "timeout_s")
+RESERVED = ("id", "vars", "expected", *ROW_SETTINGS)  # anything else in a row without `vars` is a var
 Row = tuple[Any, int | None]  # raw row and the file line it starts on
 
 
@@ -123,6 +127,7 @@ def _to_case(raw: Any, display: str, line: int | None, source: str, agentmark: b
         _rename(row, "expected_output", "expected")
     explicit_id = row.pop("id", None)
     expected = row.pop("expected", None)
+    extras = {key: row.pop(key) for key in ROW_SETTINGS if key in row}
     if "vars" in row:
         variables = row.pop("vars")
         if row:
@@ -132,8 +137,21 @@ def _to_case(raw: Any, display: str, line: int | None, source: str, agentmark: b
         variables = row
     if not isinstance(variables, dict) or not all(isinstance(k, str) for k in variables):
         raise UserError("`vars` must be a mapping of names to values", display, line)
-    return Case(id=_case_id(explicit_id, variables, display, line), vars=variables, expected=expected,
-                source=source)
+    return _case(id=_case_id(explicit_id, variables, display, line), vars=variables, expected=expected,
+                 source=source, extras=extras, display=display, line=line)
+
+
+def _case(*, extras: dict[str, Any], display: str, line: int | None, **fields: Any) -> Case:
+    """`messages`, `assert` (the row's own scorers) and `timeout_s`, checked with the row's line."""
+    settings = {("scorers" if k == "assert" else k): v for k, v in extras.items()}
+    try:
+        return Case(**fields, **settings)
+    except ValidationError as e:
+        first = e.errors()[0]
+        key = "assert" if first["loc"][0] == "scorers" else str(first["loc"][0])
+        where = ".".join([key, *(str(p) for p in first["loc"][1:])])
+        raise UserError(f"row `{where}`: {show(first['msg'], 120)} — see the reserved row keys "
+                        f"({', '.join(RESERVED)}) in the README", display, line) from None
 
 
 def _rename(row: dict[Any, Any], old: str, new: str) -> None:

@@ -22,7 +22,7 @@ def parse_yaml(text: str, file: Path, path: str, config: Config) -> Draft:
     return Draft(
         path=path, file=file, kind="yaml", doc=doc, name=spec.name or default_name(file, [".prompt.yaml"]),
         provider_name=provider_name, provider=provider, params=spec.params, messages=messages,
-        evals=spec.evals,
+        evals=spec.evals, tools=spec.tools, tool_choice=spec.tool_choice,
     )
 
 
@@ -33,5 +33,6 @@ def parse_md(text: str, file: Path, path: str, config: Config) -> Draft:
     return Draft(
         path=path, file=file, kind="md", doc=parts.doc, name=spec.name or default_name(file, [".prompt.md"]),
         provider_name=provider_name, provider=provider, params=spec.params,
-        messages=tagged(parts.body, path, parts.body_offset), evals=spec.evals,
+        messages=tagged(parts.body, path, parts.body_offset), evals=spec.evals, tools=spec.tools,
+        tool_choice=spec.tool_choice,
     )

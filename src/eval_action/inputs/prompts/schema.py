@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eval_action.model.specs import Gates, Message, ProviderSpec, ScorerSpec
+from eval_action.model.specs import Gates, Message, ProviderSpec, ScorerSpec, ToolChoice, ToolSpec
 
 
 class _Strict(BaseModel):
@@ -40,6 +40,8 @@ class Header(_Strict):
     tags: list[str] = Field(default_factory=list)
     provider: str | ProviderSpec | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    tools: list[ToolSpec] = Field(default_factory=list)
+    tool_choice: ToolChoice | None = None
     evals: Evals | None = None
 
 

@@ -1,0 +1,74 @@
+"""What a target answered: one shape for model APIs, Python agents and commands alike.
+
+Scorers read `output` (text, may be empty), `tool_calls` and `trace`; results.json keeps all of
+it per case. Parsing a provider's body into an Answer is the target's job; this module only
+says what an answer is and how a tool call's JSON arguments are read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ToolCall(BaseModel):
+    """One call the model or agent made. `arguments` is parsed JSON; text that isn't JSON stays
+    as it came, with `invalid_arguments` set, so a scorer can fail it instead of a crash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str | None = None
+    name: str
+    arguments: Any = None
+    invalid_arguments: bool = False
+
+    @classmethod
+    def from_json_arguments(cls, name: str, arguments: Any, id: str | None = None) -> ToolCall:
+        if not isinstance(arguments, str):
+            return cls(id=id, name=name, arguments=arguments)
+        if not arguments.strip():  # some servers send "" for a call without parameters
+            return cls(id=id, name=name, arguments={})
+        try:
+            return cls(id=id, name=name, arguments=json.loads(arguments))
+        except ValueError:
+            return cls(id=id, name=name, arguments=arguments, invalid_arguments=True)
+
+    def arguments_json(self) -> str:
+        """The arguments as the OpenAI wire form carries them: a JSON string."""
+        if self.invalid_arguments and isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments if self.arguments is not None else {}, ensure_ascii=False)
+
+
+class TraceStep(BaseModel):
+    """One step of an agent's run, as the agent reported it (extra keys are kept)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    type: str
+    name: str | None = None
+    input: Any = None
+    output: Any = None
+    duration_ms: float | None = None
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    output: str
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    trace: list[TraceStep] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None  # when the target reports it (python/command may)
+    latency_ms: float = 0
+    cached: bool = False
+
+    @property
+    def tokens(self) -> int | None:
+        if self.input_tokens is None and self.output_tokens is None:
+            return None
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
