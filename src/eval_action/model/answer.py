@@ -17,12 +17,16 @@ class ToolCall(BaseModel):
     """One call the model or agent made. `arguments` is parsed JSON; text that isn't JSON stays
     as it came, with `invalid_arguments` set, so a scorer can fail it instead of a crash."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     id: str | None = None
+    """The call's id, when the provider or agent gave one (tool turns answer it by this id)."""
     name: str
+    """The tool called."""
     arguments: Any = None
+    """Parsed from JSON; the text as it came when it isn't JSON."""
     invalid_arguments: bool = False
+    """The arguments were not valid JSON."""
 
     @classmethod
     def from_json_arguments(cls, name: str, arguments: Any, id: str | None = None) -> ToolCall:
@@ -45,13 +49,18 @@ class ToolCall(BaseModel):
 class TraceStep(BaseModel):
     """One step of an agent's run, as the agent reported it (extra keys are kept)."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", use_attribute_docstrings=True)
 
     type: str
+    """`message`, `tool_call`, `tool_result`, or the agent's own kind of step."""
     name: str | None = None
+    """The tool (or step) name."""
     input: Any = None
+    """What the step was given, e.g. a tool's arguments."""
     output: Any = None
+    """What the step produced."""
     duration_ms: float | None = None
+    """How long the step took, when the agent measured it."""
 
 
 class Answer(BaseModel):
