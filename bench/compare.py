@@ -6,7 +6,9 @@
 Each repetition runs eval-action (`run --all --baseline none --no-cache`) then promptfoo
 (`eval --no-cache -j C`) against one fake server process; prints medians of wall time, wall/ideal,
 CPU per case, peak RSS, the peak number of requests the server saw in flight, the time from
-start to the first request, and the ratio eval-action/promptfoo. promptfoo is skipped when it cannot be started.
+start to the first request, the request span (first request to last answer) over ideal, the time
+from the last answer to the process's exit (teardown: every file written), and the ratio
+eval-action/promptfoo. promptfoo is skipped when it cannot be started.
 """
 
 from __future__ import annotations
@@ -55,11 +57,13 @@ def promptfoo(command: list[str], root: Path, concurrency: int) -> Timed:
                       "--no-table", "--no-write", "-j", str(concurrency), "-o", "out.json"], root, env)
 
 
-def row(name: str, runs: list[Timed], peaks: list[int], first_s: float, cases: int, ideal: float) -> str:
+def row(name: str, runs: list[Timed], peaks: list[int], first_s: float, last_s: float, cases: int,
+        ideal: float) -> str:
     wall = median([r.wall_s for r in runs])
     cpu = median([r.cpu_s for r in runs]) * 1000 / cases
-    return (f"{name:12} {wall:7.2f} {wall / ideal:10.3f} {cpu:11.2f} {median([r.rss_mb for r in runs]):7.0f}"
-            f" {max(peaks):13d} {first_s:15.2f}")
+    span = wall - first_s - last_s
+    return (f"{name:12} {wall:7.2f} {wall / ideal:10.3f} {span / ideal:10.3f} {cpu:11.2f}"
+            f" {median([r.rss_mb for r in runs]):7.0f} {max(peaks):13d} {first_s:15.2f} {last_s:10.2f}")
 
 
 def main() -> None:
@@ -77,6 +81,7 @@ def main() -> None:
     runs: dict[str, list[Timed]] = {"eval-action": [], "promptfoo": []}
     peaks: dict[str, list[int]] = {"eval-action": [], "promptfoo": []}
     firsts: dict[str, list[float]] = {"eval-action": [], "promptfoo": []}
+    lasts: dict[str, list[float]] = {"eval-action": [], "promptfoo": []}  # last answer -> process exit
     with tempfile.TemporaryDirectory() as tmp, fake_server(a.latency, a.jitter) as server:
         root = make_repo(Path(tmp) / "repo", a.cases, a.concurrency)
         promptfoo_config(root, a.cases, server.url)
@@ -93,13 +98,14 @@ def main() -> None:
                 runs[name].append(timed)
                 peaks[name].append(int(served["max_in_flight"]))
                 firsts[name].append(served["first_at"] - timed.started_at)
+                lasts[name].append(timed.started_at + timed.wall_s - served["last_at"])
     print(f"N={a.cases} C={a.concurrency} L={a.latency * 1000:.0f} ms jitter={a.jitter * 1000:.0f} ms, "
           f"ideal {ideal:.2f} s, {a.reps} alternating reps (medians)")
-    print(f"{'tool':12} {'wall s':>7} {'wall/ideal':>10} {'CPU ms/case':>11} {'RSS MB':>7} {'max in flight':>13}"
-          f" {'first request s':>15}")
+    print(f"{'tool':12} {'wall s':>7} {'wall/ideal':>10} {'span/ideal':>10} {'CPU ms/case':>11} {'RSS MB':>7}"
+          f" {'max in flight':>13} {'first request s':>15} {'teardown s':>10}")
     for name, done in runs.items():
         if done:
-            print(row(name, done, peaks[name], median(firsts[name]), a.cases, ideal))
+            print(row(name, done, peaks[name], median(firsts[name]), median(lasts[name]), a.cases, ideal))
     if runs["promptfoo"]:
         ratio = median([r.wall_s for r in runs["eval-action"]]) / median([r.wall_s for r in runs["promptfoo"]])
         print(f"eval-action/promptfoo wall: {ratio:.2f}")

@@ -166,3 +166,25 @@ def test_the_pool_opens_no_session_until_used() -> None:
     pool = HttpPool(4)
     asyncio.run(pool.aclose())  # made and closed outside any request: nothing to clean up
     assert pool._session is None
+
+
+def test_http_proxy_from_the_environment_is_used(fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", fake_llm.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    provider = ProviderSpec(type="openai", model="m", base_url="http://llm.invalid/v1")
+
+    async def go(http: HttpPool) -> TargetResponse:
+        return await OpenAITarget(provider, env={"OPENAI_API_KEY": KEY}, http=http, timeout_s=5).complete(REQUEST)
+    assert run(go).output.startswith("echo:")
+    assert fake_llm.requests[0].path == "http://llm.invalid/v1/chat/completions"  # asked as a proxy
+
+
+def test_a_netrc_entry_for_the_host_does_not_displace_the_key(fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password elsewhere\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert complete(fake_llm).output.startswith("echo:")
+    assert fake_llm.requests[0].headers["authorization"] == f"Bearer {KEY}"

@@ -8,6 +8,7 @@ are written or posted.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
@@ -79,9 +80,16 @@ def redact_report(report: RunReport, secrets: list[str]) -> RunReport:
     A model or the user's agent may echo a key it was given (prompt injection in a dataset makes
     this an attack, not an accident): nothing we write or post may carry it.
     """
+    if not secrets or not _mentions(report.model_dump_json(), secrets):
+        return report  # the usual case, found in one pass over pydantic's JSON (~10x cheaper than a walk)
     data = report.model_dump(mode="json")
     scrubbed = _scrub(data, secrets)
     return report if scrubbed == data else RunReport.model_validate(scrubbed)
+
+
+def _mentions(text: str, secrets: list[str]) -> bool:
+    """Does the report's JSON hold a secret, as is or as JSON escapes it?"""
+    return any(secret in text or json.dumps(secret, ensure_ascii=False)[1:-1] in text for secret in secrets)
 
 
 def _scrub(value: Any, secrets: list[str]) -> Any:

@@ -78,6 +78,7 @@ class HttpPool:
         self._connections = max(1, concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.budget = RetryBudget(retries)
+        self._proxies: dict[str, tuple[Any, Any]] = {}
         self.backoff_s = backoff_s
         self.limiter = limiter or Limiter(concurrency)
 
@@ -86,8 +87,10 @@ class HttpPool:
 
         if self._session is None:  # aiohttp wants its session made inside the running loop
             connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0)
-            # trust_env: HTTP(S)_PROXY / NO_PROXY apply, as users behind a corporate proxy expect
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            # not trust_env: it looks up the proxy and ~/.netrc in a thread for every request (two thread
+            # hops per call; a netrc entry for the host even made aiohttp refuse our Authorization
+            # header); _proxy reads the same variables once per origin
+            self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
     async def aclose(self) -> None:
@@ -130,10 +133,11 @@ class HttpPool:
         import aiohttp
 
         timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, _CONNECT_TIMEOUT_S))
+        proxy, proxy_auth = self._proxy(url, host)
         try:
             # a redirect would carry the key (Authorization, x-api-key) to wherever it points
-            async with self._client().post(url, data=body, headers=headers, timeout=timeout,
-                                           allow_redirects=False) as response:
+            async with self._client().post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False,
+                                           proxy=proxy, proxy_auth=proxy_auth) as response:
                 status, info = response.status, parse_rate_headers(response.headers)
                 data = await _read_capped(response)
         except TimeoutError:
@@ -157,6 +161,19 @@ class HttpPool:
             return parse(json.loads(data))
         except (ValueError, KeyError, IndexError, TypeError):
             raise _Retryable("malformed response body") from None
+
+    def _proxy(self, url: str, host: str) -> tuple[Any, Any]:
+        """HTTP(S)_PROXY / NO_PROXY, as users behind a corporate proxy expect."""
+        key = url.partition(":")[0] + "://" + host
+        if key not in self._proxies:
+            from aiohttp.helpers import get_env_proxy_for_url
+            from yarl import URL
+
+            try:
+                self._proxies[key] = get_env_proxy_for_url(URL(url))
+            except LookupError:
+                self._proxies[key] = (None, None)
+        return self._proxies[key]
 
     def _pause(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
