@@ -11,7 +11,8 @@ import pytest
 from eval_action.execution.scorers.base import ScoreContext
 from eval_action.execution.scorers.registry import score_case, validate_scorer
 from eval_action.inputs.yamlio import load_yaml
-from eval_action.model.specs import Message, ScorerSpec
+from eval_action.model.answer import ToolCall, TraceStep
+from eval_action.model.specs import Message, ScorerSpec, ToolSpec
 
 CASES_DIR = Path(__file__).parent.parent / "promptfoo_cases"
 
@@ -39,10 +40,14 @@ def judge(case: dict[str, Any], tmp: Path) -> tuple[str, bool | None, float | No
     if validate_scorer(spec, tmp, tmp):
         return "config", None, None
     ctx = ScoreContext(output=case["output"], vars={}, expected=None, case_id="c", prompt="p.prompt.yaml",
-                       prompt_dir=tmp, repo_root=tmp, grader=NoGrader())
+                       prompt_dir=tmp, repo_root=tmp, grader=NoGrader(),
+                       tool_calls=[ToolCall.model_validate(c) for c in case.get("tool_calls", [])],
+                       trace=[TraceStep.model_validate(s) for s in case.get("trace", [])],
+                       tools=[ToolSpec.model_validate(t) for t in case.get("tools", [])])
     score = asyncio.run(score_case([spec], ctx))[spec.label]
     if score.errored:
         return "errored", None, None
+    assert case.get("reason", "") in score.reason  # the tool cases carry promptfoo's reasons too
     return "scored", score.passed, score.score
 
 

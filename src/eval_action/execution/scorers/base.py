@@ -39,6 +39,7 @@ class ScoreContext:
     trace: list[TraceStep] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     tools: list[ToolSpec] = field(default_factory=list)  # what the prompt declared
+    workdir: Path | None = None  # the attempt's workspace, when the provider has one
 
 
 ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]
@@ -58,3 +59,4 @@ class ScorerDef:
     validate: Validator | None = None
     invertible: bool = True
     options: frozenset[str] = frozenset()
+    inverse: ScorerFn | None = None  # a `not-` form that is more than the negation (promptfoo's own)

@@ -158,7 +158,10 @@ async def python(spec: ScorerSpec, ctx: ScoreContext) -> Score:
         raise ScorerError(e.message) from None
     timeout = number(spec.options.get("timeout_s", DEFAULT_TIMEOUT_S), "timeout_s")
     context = {"vars": copy.deepcopy(ctx.vars), "expected": copy.deepcopy(ctx.expected),
-               "case_id": ctx.case_id, "prompt": ctx.prompt}
+               "case_id": ctx.case_id, "prompt": ctx.prompt,
+               "tool_calls": [c.model_dump() for c in ctx.tool_calls],
+               "trace": [s.model_dump() for s in ctx.trace], "metadata": copy.deepcopy(ctx.metadata),
+               "workdir": str(ctx.workdir) if ctx.workdir is not None else None}
     try:
         result = await _call(fn, ctx.output, context, timeout)
     except TimeoutError:

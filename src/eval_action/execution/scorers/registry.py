@@ -18,6 +18,8 @@ from eval_action.execution.scorers import (
     similarity,
     structured,
     text,
+    tools,
+    trajectory,
 )
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.inputs.templating import case_context, render_value
@@ -36,6 +38,8 @@ _REGISTRY: dict[str, ScorerDef] = {
     **overlap.SCORERS,
     **markup.SCORERS,
     **refusal.SCORERS,
+    **tools.SCORERS,
+    **trajectory.SCORERS,
 }
 _NOT = "not-"
 _REASON_LIMIT = 300
@@ -102,13 +106,15 @@ async def _score_one(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     found = _REGISTRY.get(base)
     if found is None or (inverted and not found.invertible):
         return _errored(f"unknown scorer type {spec.type!r} — run `eval-action validate` for the fix")
+    own_inverse = inverted and found.inverse is not None
+    fn = found.inverse if own_inverse and found.inverse is not None else found.fn
     try:
-        score = await found.fn(spec.model_copy(update={"type": base}), ctx)
+        score = await fn(spec.model_copy(update={"type": base}), ctx)
     except ScorerError as e:
         return _errored(str(e))
     except Exception as e:  # one broken scorer must not take the case, or the run, down with it
         return _errored(f"{base} failed: {last_line(e)}")
-    if inverted:
+    if inverted and not own_inverse:
         score = _invert(score, spec.type)
     clamped = min(max(score.score, 0.0), 1.0)
     return score.model_copy(update={"reason": one_line(score.reason), "score": clamped})
