@@ -19,7 +19,9 @@ messages:
   - {role: system, content: "%s"}
   - {role: user, content: "{{ request }}"}
 tools:
-  - {name: lookup_order, description: Find an order, parameters: {type: object, properties: {order_id: {type: string}}, required: [order_id]}}
+  - name: lookup_order
+    description: Find an order
+    parameters: {type: object, properties: {order_id: {type: string}}, required: [order_id]}
   - {name: issue_refund, parameters: {type: object, properties: {order_id: {type: string}}, required: [order_id]}}
 evals:
   cases:

@@ -118,7 +118,7 @@ def test_return_shapes(repo: Path, fn: str, output: str, options: dict[str, Any]
 
 def test_context_holds_vars_expected_case_id_prompt(repo: Path) -> None:
     reason = run(repo, "checks.py:echo_context").reason
-    assert "['case_id', 'expected', 'prompt', 'vars']" in reason
+    assert "['case_id', 'expected', 'metadata', 'prompt', 'tool_calls', 'trace', 'vars', 'workdir']" in reason
     assert "c7prompts/p.prompt.yaml" in reason
 
 
@@ -182,3 +182,25 @@ def test_file_edits_are_picked_up(repo: Path) -> None:
     newer = path.stat().st_mtime_ns + 1_000_000
     os.utime(path, ns=(newer, newer))
     assert not run(repo, "flip.py:f").passed
+
+
+def test_python_scorer_sees_the_answers_tool_calls_trace_and_metadata(tmp_path: Path) -> None:
+    import asyncio
+
+    from eval_action.execution.scorers.base import ScoreContext
+    from eval_action.execution.scorers.registry import score_case
+    from eval_action.model.answer import ToolCall, TraceStep
+    from eval_action.model.specs import ScorerSpec
+
+    (tmp_path / "s.py").write_text(
+        "def check(output, context):\n"
+        "    call = context['tool_calls'][0]\n"
+        "    ok = call['name'] == 'lookup' and call['arguments'] == {'id': 1}\n"
+        "    ok = ok and context['trace'][0]['type'] == 'tool_call' and context['metadata'] == {'k': 'v'}\n"
+        "    return {'pass': ok, 'reason': str(context['workdir'])}\n")
+    ctx = ScoreContext(output="", vars={}, expected=None, case_id="c", prompt="p.prompt.yaml", prompt_dir=tmp_path,
+                       repo_root=tmp_path, grader=None,  # type: ignore[arg-type]
+                       tool_calls=[ToolCall(name="lookup", arguments={"id": 1})],
+                       trace=[TraceStep(type="tool_call", name="lookup")], metadata={"k": "v"})
+    score = asyncio.run(score_case([ScorerSpec(type="python", value="s.py:check")], ctx))["python"]
+    assert score.passed and score.reason == "None"

@@ -174,7 +174,7 @@ def test_http_proxy_from_the_environment_is_used(fake_llm: FakeLLM, monkeypatch:
     monkeypatch.delenv("no_proxy", raising=False)
     provider = ProviderSpec(type="openai", model="m", base_url="http://llm.invalid/v1")
 
-    async def go(http: HttpPool) -> TargetResponse:
+    async def go(http: HttpPool) -> Answer:
         return await OpenAITarget(provider, env={"OPENAI_API_KEY": KEY}, http=http, timeout_s=5).complete(REQUEST)
     assert run(go).output.startswith("echo:")
     assert fake_llm.requests[0].path == "http://llm.invalid/v1/chat/completions"  # asked as a proxy
