@@ -12,8 +12,13 @@ FROM python:3.12.7-alpine3.20
 RUN apk add --no-cache git \
     && git config --system --add safe.directory '*'
 
-COPY pyproject.toml README.md /opt/eval-action/
+# Every dependency, and the build backend, comes from requirements.lock, pinned by version and hash,
+# so two builds of one tag install the same files (docs/releasing.md says how to refresh the lock).
+# --no-build-isolation builds eval-action with the locked setuptools instead of fetching the newest.
+COPY requirements.lock pyproject.toml README.md LICENSE /opt/eval-action/
 COPY src /opt/eval-action/src
-RUN pip install --no-cache-dir /opt/eval-action
+RUN pip install --no-cache-dir --require-hashes --only-binary=:all: -r /opt/eval-action/requirements.lock \
+    && pip install --no-cache-dir --no-deps --no-build-isolation /opt/eval-action \
+    && pip uninstall --yes setuptools wheel
 
 ENTRYPOINT ["eval-action", "ci"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import xmlschema
 from junitparser import Error, Failure, JUnitXml
-from test_report_golden import HOSTILE, SCENARIOS, errored_target, flaky, hostile, regressions
+from test_report_golden import HOSTILE, SCENARIOS, errored_target, flaky, hostile, regressions, some_fail
 
+from eval_action.model.results import RunReport
 from eval_action.render.junit import write_junit
 
 # Jenkins' xUnit JUnit schema (MIT, see its header); GitLab's parser accepts what it allows.
@@ -94,3 +96,45 @@ def test_totals_on_testsuites(tmp_path: Path) -> None:
     root = ET.parse(out).getroot()
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5000", "804", "0")
     assert "disabled" not in root.attrib
+
+
+def _shown_by_publish_unit_test_result(message: str, content: str) -> str:
+    """What EnricoMi/publish-unit-test-result-action puts in an annotation's details: the message, unless
+    the text body (whitespace-normalised) already starts with it, then the body."""
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    return content if flat(content).startswith(flat(message)) else f"{message}\n{content}"
+
+
+def test_error_has_a_text_body_gitlab_can_show(tmp_path: Path) -> None:
+    """GitLab reads `<error>` through Hash.from_xml: an element with attributes and no text becomes a
+    hash, and its test report shows that hash (`{"type"=>"infrastructure", …}`). With a text body it
+    shows the text."""
+    out = tmp_path / "junit.xml"
+    write_junit(errored_target(), out)
+    error = ET.parse(out).getroot().find("./testsuite/testcase/error")
+    assert error is not None
+    assert (error.text or "").strip() == error.get("message") != ""
+    assert "connection refused" in (error.text or "")
+
+
+@pytest.mark.parametrize("scenario", [regressions, errored_target, some_fail])
+def test_publish_unit_test_result_shows_each_reason_once(scenario: Callable[[], RunReport],
+                                                          tmp_path: Path) -> None:
+    report = scenario()
+    out = tmp_path / "junit.xml"
+    write_junit(report, out)
+    testcases = {(tc.get("classname"), tc.get("name")): tc for tc in ET.parse(out).getroot().iter("testcase")}
+    checked = 0
+    for prompt in report.prompts:
+        for case in prompt.cases:
+            reasons = [case.error or ""] if case.errored else [s.reason for s in case.scores.values() if not s.passed]
+            if case.passed and not case.errored:
+                continue
+            [result] = [r for r in testcases[(prompt.path, case.id)] if r.tag in ("failure", "error")]
+            shown = _shown_by_publish_unit_test_result(result.get("message") or "", result.text or "")
+            for reason in reasons:
+                assert shown.count(reason) == 1, shown
+                checked += 1
+    assert checked

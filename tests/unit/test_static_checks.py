@@ -10,6 +10,8 @@ import json
 import re
 import shutil
 import subprocess
+import tomllib
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,6 +20,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from eval_action.platforms.inputs import INPUT_NAMES, inputs_from_env
 
@@ -114,6 +118,63 @@ def test_dockerfile_shape() -> None:
 def test_hadolint_clean() -> None:
     result = subprocess.run([tool("hadolint"), "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+LOCK_PIN = re.compile(r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)")
+LOCK_VIA = re.compile(r"^\s+#\s+(?:via\s+)?([A-Za-z0-9][\w.-]*)(?:\s+\(pyproject\.toml\))?\s*$")
+
+
+@dataclass
+class Pin:
+    version: str
+    hashes: int = 0
+    needed_by: list[str] = field(default_factory=list)
+
+
+def locked() -> dict[str, Pin]:
+    """requirements.lock as {normalised name: its pin, hash count and the packages that need it}."""
+    pins: dict[str, Pin] = {}
+    pin = Pin("")
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if m := LOCK_PIN.match(line):
+            pin = pins.setdefault(canonicalize_name(m[1]), Pin(m[2]))
+        elif line.strip().startswith("--hash=sha256:"):
+            pin.hashes += 1
+        elif (m := LOCK_VIA.match(line)) and m[1] != "via":
+            pin.needed_by.append(canonicalize_name(m[1]))
+    return pins
+
+
+def test_image_installs_only_from_the_hashed_lock() -> None:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    lock = "/opt/eval-action/requirements.lock"
+    assert f"pip install --no-cache-dir --require-hashes --only-binary=:all: -r {lock}" in text
+    assert "--no-deps --no-build-isolation /opt/eval-action" in text, "eval-action itself adds nothing unlocked"
+    assert "!requirements.lock" in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_lock_is_in_sync_with_pyproject() -> None:
+    """Every runtime dependency and build requirement of pyproject.toml is pinned in the lock at a version
+    its specifier allows, every pin carries hashes, and every pin is needed by something (no leftovers)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [Requirement(r) for r in [*project["project"]["dependencies"], *project["build-system"]["requires"]]]
+    pins = locked()
+    direct = {canonicalize_name(r.name) for r in wanted}
+    for req in wanted:
+        pin = pins.get(canonicalize_name(req.name))
+        assert pin, f"{req.name} is in pyproject.toml but not in requirements.lock: regenerate the lock"
+        assert req.specifier.contains(pin.version, prereleases=True), f"{req} but the lock pins {pin.version}"
+    for name, pin in pins.items():
+        assert pin.hashes, f"{name}: every pin needs --hash lines (--require-hashes)"
+        parents = set(pin.needed_by) - {"eval-action"}
+        assert name in direct or parents & set(pins), f"{name} is pinned but needed by nothing: regenerate the lock"
+
+
+def test_license_is_the_mit_licence_pyproject_declares() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == {"text": "MIT"}
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n") and "Permission is hereby granted, free of charge" in text
 
 
 def test_dockerignore_keeps_what_the_build_copies() -> None:

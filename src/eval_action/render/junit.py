@@ -66,16 +66,20 @@ def _case(prompt: PromptResult, case: CaseResult) -> TestCase:
     seconds = case.latency_ms / 1000 if case.latency_ms else None
     test = TestCase(_xml(case.id), classname=_xml(prompt.path), elapsed_sec=seconds, stdout=_stdout(case))
     if case.errored:
-        test.add_error_info(message=_xml(case.error or ""), error_type="infrastructure")
+        # GitLab shows an `<error>` without text as a Ruby hash of its attributes: give it a body.
+        error = _xml(case.error or "errored")
+        test.add_error_info(message=error, output=error, error_type="infrastructure")
     elif not case.passed:
         failing = {label: s for label, s in case.scores.items() if not s.passed}
         message = "; ".join(f"{label}: {s.reason}" for label, s in failing.items()) or "case failed"
-        test.add_failure_info(message=_xml(message), output=_failure_text(case), failure_type="eval")
+        test.add_failure_info(message=_xml(message), output=_failure_text(message, case), failure_type="eval")
     return test
 
 
-def _failure_text(case: CaseResult) -> str:
-    lines = [f"{label} (score {s.score:.2f}): {s.reason}" for label, s in case.scores.items() if not s.passed]
+def _failure_text(message: str, case: CaseResult) -> str:
+    """The body starts with the message itself: readers that show both (publish-unit-test-result)
+    then show it once, and readers that show only the body (GitLab) still get the reason."""
+    lines = [message]
     if case.expected is not None:
         lines.append(f"expected: {case.expected}")
     lines.append(f"actual: {(case.output or '')[:OUTPUT_CHARS]}")
