@@ -83,3 +83,24 @@ def big_report(cases: int, output_chars: int) -> RunReport:
                           cases=results)
     totals = Totals(cases=cases, passed=sum(c.passed for c in results), failed=sum(not c.passed for c in results))
     return RunReport(status="fail", mode="blocking", prompts=[prompt], totals=totals)
+
+
+FAILING = (17, 42, 99, 123, 187)  # where the failures sat in the alphabetical table of the issue's run
+
+
+def many_prompts() -> RunReport:
+    """200 prompts of 3 cases, 5 failing with regressions, the rest passing and unchanged."""
+    prompts = []
+    for n in range(200):
+        failing = n in FAILING
+        cases = [case(f"c{i}", "Lyon" if failing else "Paris", not failing, baseline=case(f"c{i}", "Paris", True),
+                      change="regressed" if failing else "unchanged") for i in range(3)]
+        prompts.append(PromptResult(
+            path=f"prompts/p{n:03}.prompt.yaml", name=f"p{n:03}", status="fail" if failing else "pass",
+            pass_rate=0.0 if failing else 100.0, baseline_pass_rate=100.0, baseline="compared", cases=cases,
+            p_value=0.25 if failing else None,
+            gate_failures=["pass rate 0.0% is below the minimum 100%"] if failing else []))
+    cases = [c for p in prompts for c in p.cases]
+    totals = Totals(cases=len(cases), passed=sum(c.passed for c in cases), failed=sum(not c.passed for c in cases),
+                    regressions=15)
+    return RunReport(status="fail", mode="blocking", prompts=prompts, totals=totals)

@@ -88,8 +88,9 @@ def test_summary_shows_the_comment_figures(page: Any) -> None:
     prompts = page.find_elements(By.CSS_SELECTOR, "#prompts tbody tr")
     assert [r.find_element(By.TAG_NAME, "button").text for r in prompts] == [
         "prompts/capitals.prompt.yaml", "prompts/<b>evil</b>.prompt.md"]
-    assert "= 0.0 pts" in prompts[0].text and "✗ fail · 1 regressed · 1 errored · 1 flaky" in prompts[0].text
-    assert "pass rate 60.0% is below min_pass_rate 90%" in page.find_element(By.ID, "notes").text
+    assert "unchanged" in prompts[0].text
+    assert "✗ fail\npass rate 60.0% is below min_pass_rate 90%; 1 regressed; 1 errored; 1 flaky" in prompts[0].text
+    assert "min_pass_rate" not in page.find_element(By.ID, "notes").text, "each reason is said once, in its row"
     _shot(page, "summary")
 
 
@@ -194,3 +195,49 @@ def test_five_thousand_cases_page_in(browser: Any, tmp_path: Path) -> None:
     _open(browser, "case-0")
     assert "✂ Cut: showing 200 of 20,000 characters" in browser.find_element(By.ID, "case").text
     _shot(browser, "big_case")
+
+
+def test_two_hundred_prompts_failures_first_filters_on_the_first_screen(browser: Any, tmp_path: Path) -> None:
+    from html_samples import FAILING, many_prompts
+
+    path = tmp_path / "many.html"
+    write_html(many_prompts(), path)
+    browser.set_window_size(1280, 900)
+    browser.get(path.as_uri())
+    rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "#prompts tbody tr") if r.is_displayed()]
+    assert [r.find_element(By.TAG_NAME, "button").text for r in rows[:5]] == [
+        f"prompts/p{i:03}.prompt.yaml" for i in FAILING]
+    assert len(rows) == 6 and "195 prompts passed, unchanged (585 cases)" in rows[5].text
+    viewport = browser.execute_script("return window.innerHeight")
+    for element in ("f-prompt", "f-status", "f-text"):
+        top = browser.execute_script(f"return document.getElementById('{element}').getBoundingClientRect().top")
+        assert top < viewport, f"#{element} is {top:.0f} px down, below the first screen ({viewport} px)"
+    _shot(browser, "many_prompts")
+    rows[5].find_element(By.TAG_NAME, "button").click()
+    shown = [r for r in browser.find_elements(By.CSS_SELECTOR, "#prompts tbody tr") if r.is_displayed()]
+    assert len(shown) == 201
+
+
+def test_search_covers_the_prompt_path(page: Any) -> None:
+    box = page.find_element(By.ID, "f-text")
+    box.clear()
+    box.send_keys("evil")
+    rows = _wait(page, lambda: _visible_rows(page) if len(_visible_rows(page)) == 3 else None)
+    assert {r.find_element(By.CSS_SELECTOR, "td.case-id").text for r in rows} == {"hostile-0", "hostile-1",
+                                                                                   "hostile-2"}
+    box.clear()
+    box.send_keys(Keys.BACKSPACE)
+
+
+def test_zero_counters_are_not_coloured_as_warnings(browser: Any, tmp_path: Path) -> None:
+    from html_samples import many_prompts
+
+    path = tmp_path / "zeros.html"
+    write_html(many_prompts(), path)
+    browser.get(path.as_uri())
+    cells = {li.text.split("\n")[0]: li.find_element(By.TAG_NAME, "strong") for li in
+             browser.find_elements(By.CSS_SELECTOR, "#totals li")}
+    for label in ("Errored", "Flaky"):
+        assert cells[label].text == "0" and cells[label].get_attribute("class") == "zero"
+    assert cells["Failed"].get_attribute("class") == "s-failed" and cells["Failed"].text == "15"
+    assert cells["Errored"].value_of_css_property("color") != cells["Failed"].value_of_css_property("color")

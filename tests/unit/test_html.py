@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from browser.html_samples import HOSTILE, big_report, mixed_report
+from browser.html_samples import FAILING, HOSTILE, big_report, many_prompts, mixed_report
 from eval_action.model.results import RunReport
 from eval_action.render.html import embed_json, render_html, write_html
 
@@ -74,8 +74,18 @@ def test_the_title_is_escaped_and_the_summary_matches_the_comment() -> None:
     data = _island(page)
     assert data["state"] == {"key": "fail", "symbol": "✗", "label": "Gate failed"}
     first = data["prompts"][0]  # type: ignore[index]
-    assert (first["pass_rate"], first["change"]) == ("60.0%", "= 0.0 pts")
-    assert first["counts"] == ["1 regressed", "1 errored", "1 flaky"]
+    assert (first["pass_rate"], first["change"]) == ("60.0%", "unchanged")
+    assert first["words"] == ["pass rate 60.0% is below min_pass_rate 90%", "1 regressed", "1 errored", "1 flaky"]
+
+
+def test_prompts_come_most_severe_first_and_quiet_ones_are_folded() -> None:
+    data = _island(render_html(many_prompts()))
+    prompts = data["prompts"]  # type: ignore[index]
+    assert [p["path"] for p in prompts[:5]] == [f"prompts/p{i:03}.prompt.yaml" for i in FAILING]
+    assert all(p.get("quiet") for p in prompts[5:]) and not any(p.get("quiet") for p in prompts[:5])
+    assert data["quiet"] == "195 prompts passed, unchanged (585 cases)"
+    first_case = data["cases"][0]  # type: ignore[index]
+    assert prompts[first_case["prompt"]]["path"] == "prompts/p017.prompt.yaml", "cases follow their prompt"
 
 
 def test_five_thousand_cases_stay_under_five_megabytes(tmp_path: Path) -> None:

@@ -289,7 +289,8 @@ def test_headlines() -> None:
 
 def test_change_column() -> None:
     body = comment("regressions")
-    assert "▼ 22.2 pts (p=0.031)" in body
+    assert "▼ 22.2 pts (unlikely to be chance: p=0.031)" in body
+    assert "exact McNemar test" in body, "the p-value is explained once, in words"
     assert "▲ 20.0 pts" in body
     assert "baseline unavailable" in body
     assert "removed (was 95.0%)" in body
@@ -310,12 +311,15 @@ def test_huge_run_fits_and_keeps_failing_rows_fast() -> None:
 
 
 def test_tiny_limit_cuts_rows_but_keeps_failing_ones() -> None:
-    body = render_comment(huge(), key="k", run_id=1, limit=12_000)
-    assert len(body) <= 12_000
+    body = render_comment(huge(), key="k", run_id=1, limit=8_000)
+    assert len(body) <= 8_000
     assert "table rows" in body
     table = [line for line in body.splitlines() if line.startswith("| `prompts/")]
     failing = [p.path for p in huge().prompts if p.status == "fail"]
-    assert sum("❌" in line for line in table) == len(failing)
+    cut = body.split("**Gate failures of prompts cut from the table**", 1)[1].split("\n\n**", 1)[0]
+    listed = [line for line in cut.splitlines() if line.startswith("- `prompts/")]
+    more = re.search(r"- … and (\d+) more in the full report", cut)
+    assert sum("❌" in line for line in table) + len(listed) + int(more[1] if more else 0) == len(failing)
     assert len(table) < 200
 
 
@@ -346,3 +350,46 @@ def test_byte_cap_holds_with_a_large_character_limit() -> None:
     body = render_comment(report.model_copy(update={"prompts": emoji}), key="k", run_id=1, limit=1_000_000)
     assert 200_000 < len(body.encode()) < 262_144
     assert "Shortened to fit" in body
+
+
+def test_large_runs_fold_unchanged_passing_prompts_into_one_line() -> None:
+    """200 prompts, 67 failing: the 133 unchanged passes are one line, in the comment and the summary."""
+    for body in (comment("huge"), render_summary(huge())):
+        rows = [line for line in body.splitlines() if line.startswith("| `prompts/")]
+        assert len(rows) == 67 and all("❌" in row for row in rows)
+        assert "✅ 133 prompts passed, unchanged (3,325 cases)." in body
+        assert "unchanged |" not in body and "= 0.0 pts" not in body
+
+
+def test_a_few_unchanged_prompts_keep_their_rows_without_a_zero_change() -> None:
+    body = comment("all_pass")
+    assert "| `prompts/capital.prompt.yaml` | 12 | 100.0% | unchanged | ✅ |" in body
+    assert "0.0 pts" not in body and "prompts passed" not in body
+
+
+def test_each_failure_is_said_once() -> None:
+    body = comment("regressions")
+    reasons = ["4 cases regressed by more than 0.05", "pass rate 77.8% is below min\\_pass\\_rate 90%"]
+    for reason in reasons:
+        assert body.count(reason) == 1, reason
+    assert "4 regressed" not in body, "the row states the gate's reason, not a second count of it"
+    assert "**Gate failures" not in body, "no second list when every failing row is shown"
+
+
+def test_an_output_the_reason_already_quotes_is_not_repeated() -> None:
+    quoted = 'expected to contain "Paris"; output starts "Lyon, of course"'
+    case = bad("fr", "Lyon, of course", reason=quoted)
+    qa = prompt("prompts/capital.prompt.yaml", [case], status="fail", gate_failures=["pass rate 0.0% is low"])
+    body = render_comment(run([qa], status="fail"), key="k", run_id=1)
+    assert body.count("Lyon, of course") == 1
+    other = render_comment(run([prompt("p.prompt.yaml", [bad("de", "Munich")], status="fail")], status="fail"),
+                           key="k", run_id=1)
+    assert "Output `Munich`" in other, "an output no reason quotes is still shown"
+
+
+def test_a_p_value_is_said_in_words() -> None:
+    body = comment("regressions")
+    assert "(unlikely to be chance: p=0.031)" in body
+    assert body.count("exact McNemar test") == 1
+    assert "(could be chance: p=1.000)" in comment("some_fail")
+    assert "McNemar" not in comment("all_pass"), "no legend without a p-value"

@@ -86,8 +86,9 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
             return RunOutcome(report=None)
         refuse_untrusted_head(plan, settings)
         ensure_writable(settings.output_dir, "--output-dir")  # before the calls it would waste
-        expected = {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}
-        progress = Progress(expected, "head", interactive)
+        expected = {"base": {path: len(job.spec.cases) for path, job in base_plan.jobs.items()},
+                    "head": {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}}
+        progress = Progress(expected, interactive)
         collected = Collected(head={}, base={})
         interrupted = False
         try:

@@ -13,7 +13,7 @@ from eval_action.model.specs import PromptJob
 from eval_action.selection import baseline
 from eval_action.selection.plan import Plan
 
-OnCase = Callable[[PromptJob, CaseResult], None]
+PhaseOnCase = Callable[[str, PromptJob, CaseResult], None]
 
 
 def run_options(settings: Settings, plan: Plan) -> RunOptions:
@@ -24,7 +24,8 @@ def run_options(settings: Settings, plan: Plan) -> RunOptions:
 
 
 def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, env: Mapping[str, str],
-            collected: Collected, on_case: OnCase | None = None) -> None:
+            collected: Collected, on_case: PhaseOnCase | None = None) -> None:
+    """`on_case(phase, job, case)` hears of every case as it finishes, `phase` being "base" or "head"."""
     opts = run_options(settings, plan)
     base_jobs = list(base_plan.jobs.values())
     head_jobs = [p.job for p in plan.prompts]
@@ -32,13 +33,10 @@ def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, en
     base_ids = {id(job) for job in base_jobs}  # a base job and its head job share the head's path
 
     def record(job: PromptJob, case: CaseResult) -> None:
-        if id(job) in base_ids:
-            collected.base.setdefault(job.spec.path, []).append(case)
-            return
-        collected.head.setdefault(job.spec.path, []).append(case)
+        phase = "base" if id(job) in base_ids else "head"
+        collected_phase = collected.base if phase == "base" else collected.head
+        collected_phase.setdefault(job.spec.path, []).append(case)
         if on_case is not None:
-            on_case(job, case)
+            on_case(phase, job, case)
 
     run_jobs_sync(base_jobs + head_jobs, opts, env, on_case=record)
-
-

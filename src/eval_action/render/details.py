@@ -21,7 +21,9 @@ def notable_cases(prompt: PromptResult) -> list[CaseResult]:
 
 def opener(prompt: PromptResult, report: RunReport, cases: list[CaseResult]) -> str:
     failed = sum(1 for c in cases if not c.passed and not c.errored)
-    counts = ([f"{failed} failed"] if failed else []) + fmt.prompt_counts(prompt)
+    # Regressions are marked on each case below and stated in the table row: not said a third time.
+    counts = ([f"{failed} failed"] if failed else []) + [c for c in fmt.prompt_counts(prompt)
+                                                          if not c.endswith(" regressed")]
     title = f"{fmt.prompt_mark(prompt, report)} <code>{html_text(prompt.path)}</code> — {', '.join(counts)}"
     return f"<details>\n<summary>{title}</summary>\n\n"
 
@@ -36,7 +38,7 @@ def case_block(case: CaseResult) -> str:
     if case.expected is not None:
         expected = case.expected if isinstance(case.expected, str) else _json(case.expected)
         fields.append(("Expected", expected, "text"))
-    if case.output is not None:
+    if case.output is not None and not _quoted_by_a_reason(case):
         fields.append(("Output", case.output, "text"))
     base = case.baseline
     if base is not None and base.output is not None and base.output != case.output:
@@ -69,6 +71,13 @@ def _failing_scores(case: CaseResult) -> str:
         state = "could not run" if score.errored else f"{score.score:.2f}"
         lines.append(f"- **{inline(label)}** ({state}): {reason}")
     return "\n".join(lines)
+
+
+def _quoted_by_a_reason(case: CaseResult) -> bool:
+    """A failing scorer's reason that already quotes the whole output (`output starts "…"`) says it once."""
+    output = case.output or ""
+    return output != "" and any(output in trim(s.reason, REASON_CHARS)[0] for s in case.scores.values()
+                                if not s.passed)
 
 
 def _is_short(text: str) -> bool:

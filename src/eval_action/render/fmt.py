@@ -38,7 +38,15 @@ def share(passed: int, total: int) -> str:
 
 
 def p_value(p: float) -> str:
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+    """The McNemar p-value in words first: reviewers read "could be chance", not "p=0.250"."""
+    number = "p<0.001" if p < 0.001 else f"p={p:.3f}"
+    words = "unlikely to be chance" if p < SIGNIFICANT else "could be chance"
+    return f"{words}: {number}"
+
+
+SIGNIFICANT = 0.05
+P_LEGEND = ("p: how likely a difference this large is from chance alone, with each case compared to its "
+            "own baseline (exact McNemar test); below 0.05 it is unlikely to be chance.")
 
 
 def change(prompt: PromptResult) -> str:
@@ -53,8 +61,56 @@ def change(prompt: PromptResult) -> str:
     if prompt.baseline != "compared" or prompt.pass_rate is None or prompt.baseline_pass_rate is None:
         return "—"
     delta = prompt.pass_rate - prompt.baseline_pass_rate
-    text = "= 0.0 pts" if round(delta, 1) == 0 else f"{'▲' if delta > 0 else '▼'} {abs(delta):.1f} pts"
+    if round(delta, 1) == 0:
+        return "unchanged"
+    text = f"{'▲' if delta > 0 else '▼'} {abs(delta):.1f} pts"
     return f"{text} ({p_value(prompt.p_value)})" if prompt.p_value is not None else text
+
+
+def severity(prompt: PromptResult) -> int:
+    """Reading order, most severe first: failing, then regressed or errored, then flaky or removed, then the rest."""
+    if prompt.status in ("fail", "error"):
+        return 0
+    if prompt.regressions or prompt.errored:
+        return 1
+    return 2 if prompt.flaky or prompt.status == "removed" else 3
+
+
+def quiet(prompt: PromptResult) -> bool:
+    """A passing prompt with nothing to look at: no regressed, errored or flaky case, and a pass rate that
+    did not move (or nothing to compare it with). Large runs fold these into one line."""
+    if prompt.status != "pass" or prompt.regressions or prompt.errored or prompt.flaky:
+        return False
+    return change(prompt) in ("unchanged", "—")
+
+
+FOLD_QUIET_OVER = 5  # up to this many quiet rows read fine in a table; more bury the ones that matter
+
+
+def split_quiet(prompts: list[PromptResult]) -> tuple[list[PromptResult], list[PromptResult]]:
+    """(rows to show, quiet prompts folded into one line): folding starts above FOLD_QUIET_OVER."""
+    folded = [p for p in prompts if quiet(p)]
+    if len(folded) <= FOLD_QUIET_OVER:
+        return prompts, []
+    return [p for p in prompts if not quiet(p)], folded
+
+
+def status_words(prompt: PromptResult) -> list[str]:
+    """What the Status column says after the mark: the gate's reasons when it failed, then the counts
+    those reasons do not already state."""
+    counts = prompt_counts(prompt)
+    if any("regressed" in reason for reason in prompt.gate_failures):
+        counts = [c for c in counts if not c.endswith(" regressed")]
+    return [*prompt.gate_failures, *counts]
+
+
+def quiet_line(prompts: list[PromptResult]) -> str:
+    """`196 prompts passed, unchanged (588 cases)`: the folded quiet prompts, plain text."""
+    cases = sum(len(p.cases) for p in prompts)
+    compared = sum(1 for p in prompts if change(p) == "unchanged")
+    how = "unchanged" if compared == len(prompts) else "no baseline to compare with" if not compared else \
+        f"{compared:,} of them unchanged, the others without a baseline"
+    return f"{len(prompts):,} prompt{'s' * (len(prompts) != 1)} passed, {how} ({cases:,} cases)"
 
 
 def prompt_counts(prompt: PromptResult) -> list[str]:

@@ -68,6 +68,11 @@ def _headline(report: RunReport) -> str:
 
 def _payload(report: RunReport, cap: int) -> dict[str, Any]:
     key, symbol, word = _RUN_STATE[fmt.run_mark(report)]
+    # The comment's order: failures first; quiet prompts are folded into one toggled row.
+    prompts = sorted(report.prompts, key=fmt.severity)
+    quiet = {id(p) for p in fmt.split_quiet(prompts)[1]}
+    folded = [p for p in prompts if id(p) in quiet]
+    with_p = any(p.p_value is not None and fmt.change(p) != "unchanged" for p in prompts)
     return {
         "title": _headline(report),
         "state": {"key": key, "symbol": symbol, "label": word},
@@ -78,8 +83,10 @@ def _payload(report: RunReport, cap: int) -> dict[str, Any]:
         "footer": _footer(report),
         "run_url": report.run_url if report.run_url and re.match(r"https?://", report.run_url) else None,
         "cap": cap if cap < TEXT_CAPS[0] else None,
-        "prompts": [_prompt(p, report) for p in report.prompts],
-        "cases": [_case(c, i, cap) for i, p in enumerate(report.prompts) for c in p.cases],
+        "prompts": [_prompt(p, report, id(p) in quiet) for p in prompts],
+        "quiet": fmt.quiet_line(folded) if folded else None,
+        "legend": fmt.P_LEGEND if with_p else None,
+        "cases": [_case(c, i, cap) for i, p in enumerate(prompts) for c in p.cases],
     }
 
 
@@ -109,20 +116,20 @@ def _short(ref: str | None) -> str:
     return ref[:7] if re.fullmatch(r"[0-9a-f]{40,64}", ref) else ref
 
 
-def _prompt(prompt: PromptResult, report: RunReport) -> dict[str, Any]:
+def _prompt(prompt: PromptResult, report: RunReport, quiet: bool) -> dict[str, Any]:
     mark = fmt.prompt_mark(prompt, report) if prompt.status != "removed" else fmt.SKIP
     key, symbol, _ = _RUN_STATE[mark]
-    return {
+    return _compact({
         "path": prompt.path,
         "name": prompt.name,
         "state": {"key": key, "symbol": symbol, "label": prompt.status},
         "cases": len(prompt.cases),
         "pass_rate": fmt.pct(prompt.pass_rate),
         "change": fmt.change(prompt),
-        "counts": fmt.prompt_counts(prompt),
-        "gate_failures": prompt.gate_failures,
+        "words": fmt.status_words(prompt),
         "notes": prompt.notes,
-    }
+        "quiet": quiet,
+    })
 
 
 def _case(case: CaseResult, prompt_index: int, cap: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eval_action.model.results import CaseResult, PromptResult, RunReport
-from eval_action.render import details, sections
+from eval_action.render import details, fmt, sections
 from eval_action.render.escape import inline
 from eval_action.render.marker import make_marker
 
@@ -70,15 +70,27 @@ def _render(report: RunReport, budget: _Budget, hint: str | None) -> str:
     budget.bytes -= _NOTICE_ROOM * 4
     cuts = _Cuts()
     # Most severe first, so a reviewer (and the size cap) meets the failures before the passes.
-    prompts = sorted(report.prompts, key=sections.severity)
-    table = _table(prompts, report, budget, cuts)
+    prompts = sorted(report.prompts, key=fmt.severity)
+    shown, quiet = fmt.split_quiet(prompts)
+    fold, legend = sections.folded(quiet), sections.p_legend(shown)
+    # Room for a few reasons of failing prompts whose rows get cut; given back after the table.
+    reserve = sections.gate_failures(shown, 5)
+    budget.take(fold + legend + reserve)
+    table, dropped = _table(shown, report, budget, cuts)
+    budget.give(reserve)
+    gates = ""
+    for cap in (sections.MAX_NOTES, 5, 0):
+        gates = sections.gate_failures(dropped, cap)
+        if budget.take(gates):
+            break
     body = _details(prompts, report, budget, cuts)
-    return top + table + tail + _notice(cuts, hint) + body
+    return top + table + fold + legend + gates + tail + _notice(cuts, hint) + body
 
 
-def _table(prompts: list[PromptResult], report: RunReport, budget: _Budget, cuts: _Cuts) -> str:
+def _table(prompts: list[PromptResult], report: RunReport, budget: _Budget,
+           cuts: _Cuts) -> tuple[str, list[PromptResult]]:
     if not prompts:
-        return ""
+        return "", []
     budget.take(sections.TABLE_HEAD)
     rows = []
     for prompt in prompts:
@@ -88,8 +100,8 @@ def _table(prompts: list[PromptResult], report: RunReport, budget: _Budget, cuts
         rows.append(row)
     dropped = prompts[len(rows) :]
     cuts.rows = len(dropped)
-    cuts.failing_rows = sum(1 for p in dropped if sections.severity(p) == 0)
-    return sections.TABLE_HEAD + "".join(rows) + "\n"
+    cuts.failing_rows = sum(1 for p in dropped if fmt.severity(p) == 0)
+    return sections.TABLE_HEAD + "".join(rows) + "\n", dropped
 
 
 def _details(prompts: list[PromptResult], report: RunReport, budget: _Budget, cuts: _Cuts) -> str:

@@ -43,32 +43,39 @@ def row(prompt: PromptResult, report: RunReport) -> str:
     if prompt.status == "removed":
         cells = [code_span(prompt.path, in_table=True), "—", "—", fmt.change(prompt), "removed"]
     else:
-        status = " · ".join([fmt.prompt_mark(prompt, report), *fmt.prompt_counts(prompt)])
+        words = [_note(w) for w in fmt.status_words(prompt)]
         cells = [
             code_span(prompt.path, in_table=True),
             f"{len(prompt.cases):,}",
             fmt.pct(prompt.pass_rate),
             fmt.change(prompt),
-            status,
+            " ".join([fmt.prompt_mark(prompt, report), "; ".join(words)]).strip(),
         ]
     return "| " + " | ".join(cells) + " |\n"
 
 
-def severity(prompt: PromptResult) -> int:
-    """Which table rows survive trimming first: failing, then regressed, then the rest."""
-    if prompt.status in ("fail", "error"):
-        return 0
-    if prompt.regressions or prompt.errored:
-        return 1
-    return 2 if prompt.flaky or prompt.status == "removed" else 3
+def folded(prompts: list[PromptResult]) -> str:
+    """The quiet prompts as one line under the table."""
+    return f"{fmt.PASS} {fmt.quiet_line(prompts)}.\n\n" if prompts else ""
+
+
+def p_legend(prompts: list[PromptResult]) -> str:
+    if not any(p.p_value is not None and fmt.change(p) != "unchanged" for p in prompts):
+        return ""
+    return f"<sub>{fmt.P_LEGEND}</sub>\n\n"
 
 
 def notes(report: RunReport, cap: int = MAX_NOTES) -> str:
-    """Gate failures and notes: never dropped by trimming, only capped in number and length."""
-    gate = [f"{code_span(p.path)}: {_note(f)}" for p in report.prompts for f in p.gate_failures]
+    """Notes: never dropped by trimming, only capped in number and length."""
     remarks = [_note(n) for n in report.notes]
     remarks += [f"{code_span(p.path)}: {_note(n)}" for p in report.prompts for n in p.notes]
-    return _bullets("Gate failures", gate, cap) + _bullets("Notes", remarks, cap)
+    return _bullets("Notes", remarks, cap)
+
+
+def gate_failures(prompts: list[PromptResult], cap: int = MAX_NOTES) -> str:
+    """The gate's reasons for prompts whose table row was cut: each row says its own otherwise."""
+    gate = [f"{code_span(p.path)}: {_note('; '.join(p.gate_failures))}" for p in prompts if p.gate_failures]
+    return _bullets("Gate failures of prompts cut from the table", gate, cap)
 
 
 def _note(text: str) -> str:

@@ -20,8 +20,11 @@ def render_text(report: RunReport) -> str:
     lines = [_headline(report)]
     if report.incomplete:
         lines.append("The run was interrupted: these results are partial.")
-    for prompt in report.prompts:
+    shown, quiet = fmt.split_quiet(sorted(report.prompts, key=fmt.severity))
+    for prompt in shown:
         lines.extend(_prompt(prompt))
+    if quiet:
+        lines.append(f"  PASS  {fmt.quiet_line(quiet)}")
     lines.extend(f"note: {_safe(note)}" for note in report.notes)
     footer = fmt.stats_parts(report)
     if report.stats.models:
@@ -39,8 +42,10 @@ def _headline(report: RunReport) -> str:
 def _prompt(prompt: PromptResult) -> list[str]:
     if prompt.status == "removed":
         return [f"  REMOVED {_safe(prompt.path)}  {fmt.change(prompt)}"]
-    counts = ", ".join([f"{prompt.passed}/{len(prompt.cases)} passed", *fmt.prompt_counts(prompt)])
-    lines = [f"  {prompt.status.upper():<5} {_safe(prompt.path)}  {counts}  {fmt.change(prompt)}"]
+    said = fmt.status_words(prompt)[len(prompt.gate_failures):]  # counts the gate lines don't state
+    counts = ", ".join([f"{prompt.passed}/{len(prompt.cases)} passed", *said])
+    change = fmt.change(prompt)
+    lines = [f"  {prompt.status.upper():<5} {_safe(prompt.path)}  {counts}" + (f"  {change}" if change != "—" else "")]
     lines += [f"        gate: {_safe(reason)}" for reason in prompt.gate_failures]
     lines += [f"        note: {_safe(note)}" for note in prompt.notes]
     cases = notable_cases(prompt)

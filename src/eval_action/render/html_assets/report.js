@@ -46,15 +46,21 @@
     const t = data.totals;
     const totals = [
       ["Status", `${data.state.symbol} ${data.state.label}`, `s-${data.state.key}`],
-      ["Passed", int(t.passed), "s-passed"], ["Failed", int(t.failed), "s-failed"],
-      ["Errored", int(t.errored), "s-errored"], ["Regressed", int(t.regressions), "s-regressed"],
-      ["Flaky", int(t.flaky), "s-flaky"], ["Mode", data.mode, ""],
+      ["Passed", t.passed, "s-passed"], ["Failed", t.failed, "s-failed"],
+      ["Errored", t.errored, "s-errored"], ["Regressed", t.regressions, "s-regressed"],
+      ["Flaky", t.flaky, "s-flaky"], ["Mode", data.mode, ""],
     ];
-    for (const [label, value, cls] of totals) $("totals").append(el("li", "", label, el("strong", cls, value)));
+    // A zero is no warning: it is drawn muted, never in the colour of what it counts.
+    for (const [label, value, cls] of totals) {
+      const shown = typeof value === "number" ? int(value) : value;
+      $("totals").append(el("li", "", label, el("strong", value === 0 ? "zero" : cls, shown)));
+    }
     const banners = data.banners.slice();
     if (data.cap) banners.push(`Long texts are cut to ${int(data.cap)} characters to keep this file small.`);
     for (const text of banners) $("banners").append(el("p", "banner", text));
     data.prompts.forEach(renderPromptRow);
+    if (data.quiet) renderQuietToggle();
+    if (data.legend) $("legend").textContent = data.legend;
     renderNotes();
     renderFooter();
   }
@@ -69,22 +75,36 @@
       update();
       $("cases-title").scrollIntoView();
     });
-    const status = [`${p.state.symbol} ${p.state.label}`, ...p.counts].join(" · ");
-    $("prompts").tBodies[0].append(el("tr", "",
+    const words = p.words || [];
+    const status = el("td", `state s-${p.state.key}`, `${p.state.symbol} ${p.state.label}`);
+    if (words.length) status.append(el("span", "why", words.join("; ")));
+    const row = el("tr", p.quiet ? "quiet" : "",
       el("td", "", show), el("td", "num", int(p.cases)), el("td", "num", p.pass_rate),
-      el("td", "", p.change), el("td", `state s-${p.state.key}`, status)));
+      el("td", "", p.change), status);
+    row.hidden = Boolean(p.quiet);
+    $("prompts").tBodies[0].append(row);
+  }
+
+  // The quiet prompts (passing, unchanged) sit behind one row, as in the comment.
+  function renderQuietToggle() {
+    const toggle = el("button", "link", `✓ ${data.quiet} — show them`);
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      for (const row of document.querySelectorAll("#prompts tr.quiet")) row.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = `✓ ${data.quiet} — ${open ? "hide" : "show"} them`;
+    });
+    const cell = el("td", "s-pass", toggle);
+    cell.colSpan = 5;
+    $("prompts").tBodies[0].append(el("tr", "quiet-toggle", cell));
   }
 
   function renderNotes() {
-    const gate = [], notes = data.notes.slice();
-    for (const p of data.prompts) {
-      for (const f of p.gate_failures) gate.push(`${p.path}: ${f}`);
-      for (const n of p.notes) notes.push(`${p.path}: ${n}`);
-    }
-    for (const [title, items] of [["Gate failures", gate], ["Notes", notes]]) {
-      if (!items.length) continue;
-      $("notes").append(el("h3", "", title), el("ul", "", ...items.map((i) => el("li", "", i))));
-    }
+    const notes = data.notes.slice();
+    for (const p of data.prompts) for (const n of p.notes || []) notes.push(`${p.path}: ${n}`);
+    if (notes.length) $("notes").append(el("h3", "", "Notes"), el("ul", "", ...notes.map((i) => el("li", "", i))));
   }
 
   function renderFooter() {
@@ -133,7 +153,7 @@
   function haystack(c) {
     if (c.haystack === undefined) {
       const b = c.baseline;
-      const parts = [c.id, textOf(c.output), textOf(c.vars), textOf(c.expected), textOf(c.error),
+      const parts = [data.prompts[c.prompt].path, c.id, textOf(c.output), textOf(c.vars), textOf(c.expected), textOf(c.error),
         ...c.scores.map((s) => `${s.name} ${textOf(s.reason)}`), b ? textOf(b.output) : ""];
       c.haystack = parts.join("\n").toLowerCase();
     }
