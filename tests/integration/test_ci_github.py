@@ -51,7 +51,7 @@ def test_failing_gate_follows_the_mode_and_still_comments(tmp_path: Path, llm: F
     [comment] = forge.comments[PR]
     mark = "❌" if mode == "blocking" else "⚠️"
     assert f"## {mark} Eval — 2/4 cases passed (50.0%)" in comment["body"]
-    assert "2 regressed" in comment["body"]
+    assert "2 case(s) regressed" in comment["body"]
     level = "error" if mode == "blocking" else "warning"
     assert f"::{level} file=prompts/capitals.prompt.yaml" in r.stdout
     assert outputs_of(r.outputs)["regressions"] == "2"
@@ -158,7 +158,7 @@ def test_working_directory_paths_are_relative_to_the_workspace(tmp_path: Path, l
     assert out["results-path"] == "app/eval-results/results.json"
     assert (root / out["results-path"]).is_file()
     assert "::error file=app/prompts/capitals.prompt.yaml," in r.stdout
-    assert "2 regressed" in forge.comments[PR][0]["body"]  # the diff of the subfolder was found
+    assert "2 case(s) regressed" in forge.comments[PR][0]["body"]  # the diff of the subfolder was found
 
 
 def test_the_run_log_is_folded_into_a_group(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
