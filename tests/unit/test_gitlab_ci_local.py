@@ -2,9 +2,9 @@
 `include: component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/<name>@$CI_COMMIT_SHA` from the working tree as
 GitLab does, interpolates the inputs and enforces their `options` and `regex`.
 
-gitlab-ci-local (npm) needs Node >= 22. It is found through $GITLAB_CI_LOCAL or PATH; the npm script
-runs under the `node` installed beside it (`npm install -g --prefix DIR node@22 gitlab-ci-local` puts
-both in DIR/bin), else the `node` on PATH. Skipped when either is missing or Node is older.
+gitlab-ci-local (npm) needs Node >= 22. It is found through $GITLAB_CI_LOCAL, else by tests/devtools.py
+(the README's second line installs both under .venv/node); the npm script runs under the `node` beside
+it, else the first Node >= 22 found. Skipped when either is missing, a failure in CI.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+import devtools
+
 ROOT = Path(__file__).resolve().parents[2]
 # The project path the local component refs resolve against; the host is never contacted.
 REMOTE = "https://gitlab.example.com/acme/eval-action.git"
@@ -28,21 +30,11 @@ MIN_NODE = 22
 
 @cache
 def command() -> tuple[str, ...]:
-    found = os.environ.get("GITLAB_CI_LOCAL") or shutil.which("gitlab-ci-local")
-    if not found:
-        pytest.skip("gitlab-ci-local is not installed: npm install -g node@22 gitlab-ci-local")
-    tool = Path(found)
+    tool = Path(os.environ.get("GITLAB_CI_LOCAL") or devtools.find("gitlab-ci-local"))
     with tool.open("rb") as head:
         if head.read(2) != b"#!":  # a self-contained build (Homebrew, .deb) carries its own runtime
             return (str(tool),)
-    search = os.pathsep.join([str(tool.parent), os.environ.get("PATH", "")])
-    node = shutil.which("node", path=search)
-    if not node:
-        pytest.skip(f"gitlab-ci-local needs Node >= {MIN_NODE}; no node found")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    if int(version.lstrip("v").split(".")[0]) < MIN_NODE:
-        pytest.skip(f"gitlab-ci-local needs Node >= {MIN_NODE}; {node} is {version}")
-    return (node, str(tool))
+    return (devtools.node(MIN_NODE, beside=tool.parent), str(tool))
 
 
 def git(repo: Path, *args: str) -> None:

@@ -232,3 +232,10 @@ def test_pre_commit_hook_validates_once_when_a_prompt_file_changes() -> None:
         assert files.search(path), path
     for path in ("README.md", "src/app.py", "prompt.yaml", "my-eval-action.yaml"):
         assert not files.search(path), path
+
+
+def test_ci_runs_exactly_the_readmes_second_line() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("```bash\n", 1)[1].splitlines()
+    script = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
+    assert readme[1] == script[-1], "the README's second line is what CI runs"
+    assert "npm install" in readme[1] and "node@22" in readme[1], "the linters the suite runs get installed"

