@@ -42,8 +42,9 @@ def _percent(text: str) -> float:
 
 def _common_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="path to eval-action.yaml (default: ./eval-action.yaml)")
-    p.add_argument("--base", metavar="REF", help="compare with this revision (default: the CI's base, "
-                   "else origin/HEAD)")
+    # --base-ref is the Action's input name: people type it on the command line too
+    p.add_argument("--base", "--base-ref", dest="base", metavar="REF",
+                   help="compare with this revision (default: the CI's base, else origin/HEAD)")
     p.add_argument("--all", action="store_true", help="run every prompt, no change detection")
     p.add_argument("--prompts", nargs="+", metavar="GLOB", help="run these prompt files (no change detection)")
     p.add_argument("--min-pass-rate", type=_percent, metavar="PCT", help="default minimum pass rate, percent")

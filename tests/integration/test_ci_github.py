@@ -165,3 +165,14 @@ def test_the_run_log_is_folded_into_a_group(tmp_path: Path, llm: FakeLLM, forge:
     r = run_action(make_repo(tmp_path), llm.url, forge.url, {})
     lines = r.stdout.splitlines()
     assert lines.index("::group::eval-action: running the evals") < lines.index("::endgroup::")
+
+
+def test_hints_in_a_github_run_name_the_actions_inputs(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:
+    """A run with nothing to compare with (a manual dispatch) says which input sets the base."""
+    repo = make_repo(tmp_path)
+    r = run_action(repo, llm.url, forge.url, {}, event="workflow_dispatch")
+    assert r.code == 0, r.stderr
+    summary = r.summary.replace("\\`", "`")
+    assert "no baseline: there is no base revision to compare with (set the `base-ref` input)" in summary
+    assert "--base" not in r.everything()
+    assert "eval-action: eval-action" not in r.stderr

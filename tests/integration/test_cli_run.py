@@ -111,6 +111,32 @@ def test_unchanged_prompt_is_not_run(repo: Path, fake_llm: FakeLLM, capsys: pyte
     assert "No prompt affected" in (repo / "eval-results/report.md").read_text()
 
 
+def test_a_run_that_selects_nothing_hints_all(repo: Path, fake_llm: FakeLLM,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A first local run on a clean branch: nothing changed, so say how to evaluate everything."""
+    assert main(["run", "--base", "main"]) == 0
+    err = capsys.readouterr().err
+    assert "no prompt, dataset or scorer changed since main: `eval-action run --all` evaluates every prompt" in err
+    assert fake_llm.requests == []
+
+
+def test_base_ref_is_accepted_as_on_the_action(repo: Path, fake_llm: FakeLLM) -> None:
+    write_prompt(repo, "Be creative with the answer.", min_rate=0)
+    commit(repo)
+    assert main(["run", "--base-ref", "main"]) == 1
+    assert results(repo)["totals"]["regressions"] == 4
+
+
+def test_without_a_base_the_baseline_note_is_said_once(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """This clone has no origin/HEAD: one note for the run, not one under every prompt."""
+    (repo / "prompts/other.prompt.yaml").write_text((repo / "prompts/capitals.prompt.yaml").read_text())
+    commit(repo)
+    assert main(["run", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("no baseline: there is no base revision to compare with (set `--base REF`)") == 1
+    assert (repo / "eval-results/report.md").read_text().count("no baseline") == 1
+
+
 def test_dry_run_lists_reasons_and_calls_nothing(repo: Path, fake_llm: FakeLLM,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     with open(repo / "prompts/data/capitals.jsonl", "a") as f:

@@ -42,6 +42,18 @@ def test_quickstart_passes_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert data["totals"]["cases"] == 8 and data["totals"]["passed"] == 8
 
 
+def test_the_demo_says_what_to_open_and_what_to_try_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         offline: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first line: `eval-action run --all` in the quickstart."""
+    monkeypatch.chdir(copy_example("quickstart", tmp_path))
+    assert main(["run", "--all"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2] == ("eval-action: open eval-results/report.html in a browser to see every case, its output "
+                       "and its scores")
+    assert err[-1].startswith("eval-action: next: change a prompt on a branch and run `eval-action run --base main`")
+    assert Path("eval-results/report.html").is_file()
+
+
 def test_every_scorer_from_one_prompt_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: None,
                                            fake_llm: FakeLLM) -> None:
     fake_llm.respond_with(grader)

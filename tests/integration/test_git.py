@@ -216,7 +216,8 @@ def test_shallow_clone_fetches_the_base_then_deepens_to_the_merge_base(
     cs = changed_files(clone.path, shas["c6"], log=logged.append)
     assert cs.merge_base == shas["c3"]
     assert _files(cs) == {FileChange("A", "prompts/a.prompt.yaml"), FileChange("A", "prompts/b.prompt.yaml")}
-    assert logged[0] == f"eval-action: fetched {shas['c6']} from origin (depth 50)"
+    assert logged[0] == f"fetched {shas['c6']} from origin (depth 50)"
+    assert not any(line.startswith("eval-action") for line in logged), "the log adds the prefix: never twice"
     assert any("more commits of history" in line for line in logged)
 
 
@@ -242,7 +243,7 @@ def test_unshallow_is_the_last_resort(
     cs = changed_files(clone.path, shas["c6"], log=logged.append)
     assert cs.merge_base == shas["c3"]
     assert FileChange("A", "local.txt") in cs.files
-    assert logged[-1] == "eval-action: fetched the full history (--unshallow) to find the merge base"
+    assert logged[-1] == "fetched the full history (--unshallow) to find the merge base"
     assert git.is_shallow(clone.path) is False
 
 

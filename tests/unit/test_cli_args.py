@@ -37,3 +37,10 @@ def test_validate_imports_no_target_runner_or_platform_module() -> None:
     assert not [m for m in loaded if m.startswith(("eval_action.execution.targets", "eval_action.execution.runner",
                                                    "eval_action.platforms", "eval_action.render"))
                 and m not in log]
+
+
+def test_run_accepts_the_actions_base_ref_name() -> None:
+    from eval_action.cli import build_parser
+
+    assert build_parser().parse_args(["run", "--base-ref", "main"]).base == "main"
+    assert build_parser().parse_args(["ci", "--base-ref", "main"]).base == "main"

@@ -56,7 +56,8 @@ def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs) 
         repeats=inputs.repeats, min_pass_rate=inputs.min_pass_rate, use_cache=not args.no_cache,
         dry_run=args.dry_run, shard=parse_shard(inputs.shard), max_rps=args.max_rps,
         allow_untrusted_code=inputs.allow_untrusted_code or not ctx.untrusted_head,
-        gate=inputs.gate, gate_default="pr" if ctx.change_request is not None else "main")
+        gate=inputs.gate, gate_default="pr" if ctx.change_request is not None else "main",
+        named_by="flags" if ctx.platform == "local" else "inputs")
 
 
 def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:

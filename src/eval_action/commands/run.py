@@ -21,7 +21,7 @@ from eval_action.model.specs import Config
 from eval_action.render.log import Log, log_line, log_stderr
 from eval_action.render.markdown import render_comment
 from eval_action.render.outputs import write_all
-from eval_action.render.text import render_text
+from eval_action.render.text import next_steps, render_text
 from eval_action.selection import trust
 from eval_action.selection.build import build_plan
 from eval_action.selection.plan import FileList, Plan
@@ -129,4 +129,6 @@ def run_local(args: argparse.Namespace, env: MutableMapping[str, str], interacti
     written = write_all(report, settings.output_dir, body)
     print(render_text(report))
     log_stderr(f"wrote {written.results}, {written.report}, {written.junit}, {written.html}")
+    for line in next_steps(report, str(written.html), settings.base):
+        log_stderr(line)
     return exit_code(report, outcome.interrupted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -57,6 +58,11 @@ class Settings(BaseModel):
     allow_untrusted_code: bool = True  # False on pull_request_target unless the user opts in
     gate: str | None = None  # the named gate profile asked for (--gate, input `gate`)
     gate_default: str = "pr"  # used when it exists: `pr` on pull/merge requests and locally, `main` on pushes
+    named_by: Literal["flags", "inputs"] = "flags"  # how hints name options: `--base REF` or `base-ref`
+
+    def option(self, flag: str, input_name: str) -> str:
+        """An option as this run's user sets it: a command-line flag, or the Action/component input."""
+        return f"the `{input_name}` input" if self.named_by == "inputs" else f"`{flag}`"
 
     @field_validator("baseline")
     @classmethod

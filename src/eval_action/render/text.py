@@ -70,3 +70,16 @@ def _case(case: CaseResult) -> str:
 def _safe(text: str) -> str:
     shown, cut = trim(escape_log(one_line(text)), LINE_CHARS)
     return shown + ("…" if cut else "")
+
+
+def next_steps(report: RunReport, html: str, base: str | None) -> list[str]:
+    """What a local run's user can do next: open the report, or widen a run that selected nothing."""
+    if not report.prompts:
+        since = f" since {_safe(base)}" if base else ""
+        return [f"no prompt, dataset or scorer changed{since}: `eval-action run --all` evaluates every prompt, "
+                "`--base REF` compares with another revision"]
+    lines = [f"open {html} in a browser to see every case, its output and its scores"]
+    if all(p.baseline in ("none", "new") for p in report.prompts):
+        lines.append("next: change a prompt on a branch and run `eval-action run --base main` to see it compared "
+                     "with main; `eval-action validate` checks every file without calling a model")
+    return lines

@@ -91,9 +91,10 @@ def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
     if settings.baseline != "base":
         return baseline.from_results_file(Path(settings.baseline), heads)
     if plan.base is None:
-        note = "no baseline: there is no base revision to compare with (use --base REF)"
-        return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"),
-                                     notes={h: [note] for h in heads}, from_file={})
+        # One note for the run, not the same sentence under every prompt.
+        plan.notes.append(f"no baseline: there is no base revision to compare with "
+                          f"(set {settings.option('--base REF', 'base-ref')})")
+        return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"), notes={}, from_file={})
     pairs = {p.job.spec.path: p.base_path for p in plan.prompts}
     base = baseline.from_base_revision(settings.repo_root, plan.base, pairs, config_rel, stack,
                                        _sparse_patterns(settings, plan, config_rel))

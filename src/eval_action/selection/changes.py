@@ -77,7 +77,7 @@ def _ensure_commit(repo: Path, rev: str, log: Callable[[str], None]) -> str:
         git.fetch(repo, _fetch_spec(rev), depth=depth)
     except GitError as exc:
         raise GitError(f"commit {rev!r} is not in this clone and could not be fetched: {exc}") from exc
-    log(f"eval-action: fetched {rev} from origin" + (f" (depth {depth})" if depth else ""))
+    log(f"fetched {rev} from origin" + (f" (depth {depth})" if depth else ""))
     # A branch or SHA fetched without a destination is only reachable through FETCH_HEAD.
     sha = git.resolve(repo, rev) or (None if _FULL_SHA.fullmatch(rev) else git.resolve(repo, "FETCH_HEAD"))
     if sha is None:
@@ -91,11 +91,11 @@ def _ensure_merge_base(repo: Path, base: str, head: str, log: Callable[[str], No
         if mb is not None or not git.is_shallow(repo):
             return mb
         _deepen(repo, [base, head], step)
-        log(f"eval-action: fetched {step} more commits of history to find the merge base")
+        log(f"fetched {step} more commits of history to find the merge base")
         mb = git.merge_base(repo, base, head)
     if mb is None and git.is_shallow(repo):
         git.fetch(repo, unshallow=True)
-        log("eval-action: fetched the full history (--unshallow) to find the merge base")
+        log("fetched the full history (--unshallow) to find the merge base")
         mb = git.merge_base(repo, base, head)
     return mb
 

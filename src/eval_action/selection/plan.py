@@ -165,7 +165,8 @@ def find_changes(settings: Settings, log: Log,
         files = fallback() if fallback is not None else None
         if files is None and settings.base_given:
             raise UserError(f"cannot compare with {settings.base}: {e} — name a branch, tag or commit this "
-                            "clone has (or can fetch), or use --all", "--base") from None
+                            f"clone has (or can fetch), or use {settings.option('--all', 'prompts')}",
+                            "base-ref" if settings.named_by == "inputs" else "--base") from None
         if files is None:
             return None, f"could not diff against {settings.base} ({e}): every prompt runs"
         log(f"git could not diff against {settings.base} ({e}); using the platform's list of "
