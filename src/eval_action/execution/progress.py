@@ -18,7 +18,7 @@ from typing import TextIO
 
 from eval_action.model.results import CaseResult
 from eval_action.model.specs import PromptJob
-from eval_action.render.log import PREFIX, log_stderr
+from eval_action.render.log import log_stderr
 
 _REDRAW_S = 0.1  # a terminal redrawn for every one of thousands of cases would slow the run
 TICK_S = 10.0
