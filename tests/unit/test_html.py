@@ -118,3 +118,21 @@ def test_embedded_json_round_trips_any_text(text: str) -> None:
     encoded = embed_json({"t": text})
     assert not re.search(r"[<>&\u2028\u2029]", encoded)
     assert json.loads(encoded) == {"t": text}
+
+
+def test_tool_calls_and_trace_steps_are_listed_beside_the_baselines() -> None:
+    from test_report_golden import tool_regression
+
+    from eval_action.model.answer import TraceStep
+
+    report = tool_regression()
+    prompt = report.prompts[0]
+    traced = prompt.cases[0].model_copy(update={"trace": [
+        TraceStep(type="tool_call", name="issue_refund", input={"order_id": "A1"}, output="ok", duration_ms=12)]})
+    report = report.model_copy(update={"prompts": [prompt.model_copy(update={"cases": [traced, *prompt.cases[1:]]})]})
+    data = json.loads(ISLAND.findall(render_html(report))[0])
+    case = data["cases"][0]
+    assert case["calls"] == ['issue_refund({"order_id":"A1","amount":20,"note":"`</details>` @octocat"})',
+                             'notify({"to": "cust (not JSON))']
+    assert case["baseline"]["calls"] == ['lookup_order({"order_id":"A1"})']
+    assert case["steps"] == ['tool_call issue_refund {"order_id":"A1"} → ok (12 ms)']

@@ -138,3 +138,16 @@ def test_publish_unit_test_result_shows_each_reason_once(scenario: Callable[[], 
                 assert shown.count(reason) == 1, shown
                 checked += 1
     assert checked
+
+
+def test_tool_calls_are_in_system_out(tmp_path: Path) -> None:
+    from test_report_golden import tool_regression
+
+    out = tmp_path / "junit.xml"
+    write_junit(tool_regression(), out)
+    outs = {tc.get("name"): tc.findtext("system-out") for tc in ET.parse(out).getroot().iter("testcase")}
+    assert outs["where-is-A1"] == (
+        "regressed vs the baseline\n"
+        'tool call: issue_refund({"order_id":"A1","amount":20,"note":"`</details>` @octocat"})\n'
+        'tool call: notify({"to": "cust (not JSON))')
+    assert outs["order-status"] == 'tool call: lookup_order({"order_id":"A1"})'

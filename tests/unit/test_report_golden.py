@@ -16,6 +16,7 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
+from eval_action.model.answer import ToolCall
 from eval_action.model.results import CaseResult, PromptResult, RunReport, RunStats, Score, Totals
 from eval_action.render.markdown import render_comment, render_summary
 from eval_action.render.marker import parse_marker
@@ -221,7 +222,35 @@ def hostile() -> RunReport:
     )
 
 
+def tool_regression() -> RunReport:
+    """A prompt change makes the support agent refund instead of looking the order up."""
+    def calls(*pairs: tuple[str, object]) -> list[ToolCall]:
+        return [ToolCall(id=f"call_{i}", name=n, arguments=a) for i, (n, a) in enumerate(pairs)]
+
+    looked_up = calls(("lookup_order", {"order_id": "A1"}))
+    scores = {
+        "trajectory:tool-used": Score(score=0, passed=False, reason="Missing required tool(s): lookup_order. "
+                                      "Actual tools: tool:issue_refund"),
+        "not-trajectory:tool-used": Score(score=0, passed=False, reason="Forbidden tool(s) were used: "
+                                          "issue_refund. Actual tools: tool:issue_refund"),
+        "is-valid-openai-tools-call": Score(score=1, passed=True, reason="Assertion passed"),
+    }
+    base = CaseResult(id="where-is-A1", passed=True, output="", tool_calls=looked_up, passes=1)
+    wrong = CaseResult(
+        id="where-is-A1", passed=False, scores=scores, output="", vars={"request": "Where is order A1?"},
+        tool_calls=calls(("issue_refund", {"order_id": "A1", "amount": 20, "note": "`</details>` @octocat"}),
+                         ("notify", '{"to": "cust')),
+        baseline=base, change="regressed")
+    wrong = wrong.model_copy(update={"tool_calls": [wrong.tool_calls[0], ToolCall(
+        id="call_1", name="notify", arguments='{"to": "cust', invalid_arguments=True)]})
+    fine = ok("order-status", output="Your order ships tomorrow.", tool_calls=looked_up)
+    agent = prompt("prompts/support.prompt.yaml", [wrong, fine], status="fail", baseline="compared",
+                   baseline_pass_rate=100.0, p_value=1.0, gate_failures=["1 case regressed by more than 0.05"])
+    return run([agent], status="fail")
+
+
 SCENARIOS: dict[str, Callable[[], RunReport]] = {
+    "tool_regression": tool_regression,
     "all_pass": all_pass,
     "some_fail": some_fail,
     "regressions": regressions,

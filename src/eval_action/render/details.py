@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eval_action.model.answer import ToolCall
 from eval_action.model.results import CaseResult, PromptResult, RunReport
 from eval_action.render import fmt
 from eval_action.render.escape import code_span, fenced, html_text, inline, trim
@@ -12,6 +13,7 @@ from eval_action.render.escape import code_span, fenced, html_text, inline, trim
 OUTPUT_CHARS, OUTPUT_LINES = 500, 20
 REASON_CHARS = 300
 SHORT_CHARS = 80  # values this short and on one line are shown inline
+CALLS_SHOWN, CALL_CHARS = 10, 160
 
 
 def notable_cases(prompt: PromptResult) -> list[CaseResult]:
@@ -38,13 +40,17 @@ def case_block(case: CaseResult) -> str:
     if case.expected is not None:
         expected = case.expected if isinstance(case.expected, str) else _json(case.expected)
         fields.append(("Expected", expected, "text"))
-    if case.output is not None and not _quoted_by_a_reason(case):
-        fields.append(("Output", case.output, "text"))
     base = case.baseline
-    if base is not None and base.output is not None and base.output != case.output:
+    if case.output is not None and (case.output or not case.tool_calls) and not _quoted_by_a_reason(case):
+        fields.append(("Output", case.output, "text"))
+    if base is not None and base.output is not None and base.output != case.output and (
+            base.output or not base.tool_calls):
         fields.append(("Baseline output", base.output, "text"))
     short = [f"{label} {code_span(text)}" for label, text, _ in fields if _is_short(text)]
-    parts = [_case_title(case), _failing_scores(case), " · ".join(short)]
+    parts = [_case_title(case), _failing_scores(case), _calls("Tool calls", case.tool_calls)]
+    if base is not None and base.tool_calls != case.tool_calls:
+        parts.append(_calls("Baseline tool calls", base.tool_calls) or "Baseline tool calls: none")
+    parts += [" · ".join(short)]
     parts += [_block(label, text, info) for label, text, info in fields if not _is_short(text)]
     return "\n\n".join(part for part in parts if part) + "\n\n"
 
@@ -78,6 +84,16 @@ def _quoted_by_a_reason(case: CaseResult) -> bool:
     output = case.output or ""
     return output != "" and any(output in trim(s.reason, REASON_CHARS)[0] for s in case.scores.values()
                                 if not s.passed)
+
+
+def _calls(label: str, calls: list[ToolCall]) -> str:
+    """Before the output: what the model did is usually what a tool-calling regression is about."""
+    if not calls:
+        return ""
+    lines = [f"- {code_span(fmt.call_text(c, CALL_CHARS))}" for c in calls[:CALLS_SHOWN]]
+    if len(calls) > CALLS_SHOWN:
+        lines.append(f"- _{len(calls) - CALLS_SHOWN} more_")
+    return f"{label}:\n" + "\n".join(lines)
 
 
 def _is_short(text: str) -> bool:

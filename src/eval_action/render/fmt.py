@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from eval_action.model.answer import ToolCall, TraceStep
 from eval_action.model.results import CaseResult, PromptResult, RunReport
 
 PASS, FAIL, WARN, ERROR, SKIP = "✅", "❌", "⚠️", "💥", "⏭️"
@@ -176,3 +179,27 @@ def passed_line(report: RunReport, sep: str) -> str:
     totals = report.totals
     text = f"{totals.passed:,}/{totals.cases:,} cases passed ({share(totals.passed, totals.cases)})"
     return text + (f"{sep}{totals.errored:,} errored" if totals.errored else "")
+
+
+def call_text(call: ToolCall, limit: int = 160) -> str:
+    """`name({"compact": "arguments"})`, cut at `limit` characters (raw text when not JSON)."""
+    if call.invalid_arguments:
+        args = f"{call.arguments} (not JSON)"
+    else:
+        args = json.dumps(call.arguments, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = f"{call.name}({args})"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def step_text(step: TraceStep, limit: int = 160) -> str:
+    """One trace step on one line: `type name input → output`."""
+    parts = [step.type, step.name or ""]
+    for value, arrow in ((step.input, ""), (step.output, "→ ")):
+        if value is not None:
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                                     separators=(",", ":"), default=str)
+            parts.append(arrow + shown)
+    if step.duration_ms is not None:
+        parts.append(f"({ms(step.duration_ms)})")
+    text = " ".join(p for p in parts if p)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

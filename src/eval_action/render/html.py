@@ -178,6 +178,8 @@ def _run_facts(case: CaseResult, cap: int) -> dict[str, Any]:
     """What one run of a case produced: shared by the head and the baseline views."""
     return {
         "output": _clip(case.output, cap) if case.output is not None else None,
+        "calls": [fmt.call_text(c, cap) for c in case.tool_calls] or None,
+        "steps": [fmt.step_text(s, cap) for s in case.trace] or None,
         "error": _clip(case.error, REASON_CHARS) if case.error is not None else None,
         "scores": [_score(name, s) for name, s in case.scores.items()],
         "latency_ms": case.latency_ms,

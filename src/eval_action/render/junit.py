@@ -17,6 +17,7 @@ from junit_xml import TestCase, TestSuite
 
 from eval_action.model.files import atomic_write
 from eval_action.model.results import CaseResult, PromptResult, RunReport
+from eval_action.render import fmt
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -94,7 +95,9 @@ def _stdout(case: CaseResult) -> str | None:
         notes.append("regressed vs the baseline")
     if case.cached:
         notes.append("answer served from the cache")
-    return "\n".join(notes) or None
+    notes += [f"tool call: {fmt.call_text(c, OUTPUT_CHARS)}" for c in case.tool_calls]
+    notes += [f"trace step: {fmt.step_text(s, OUTPUT_CHARS)}" for s in case.trace]
+    return _xml("\n".join(notes)) or None
 
 
 def _seconds(value: float) -> str:

@@ -154,6 +154,7 @@
     if (c.haystack === undefined) {
       const b = c.baseline;
       const parts = [data.prompts[c.prompt].path, c.id, textOf(c.output), textOf(c.vars), textOf(c.expected), textOf(c.error),
+        ...(c.calls || []),
         ...c.scores.map((s) => `${s.name} ${textOf(s.reason)}`), b ? textOf(b.output) : ""];
       c.haystack = parts.join("\n").toLowerCase();
     }
@@ -202,7 +203,8 @@
       el("td", "mono", data.prompts[c.prompt].path), el("td", "case-id mono", c.id),
       el("td", c.change ? `state s-${c.change}` : "", c.change ? CHANGE[c.change] : "—"),
       el("td", "num", num(c.score, 2)), el("td", "num", ms(c.latency_ms)), el("td", "num", usd(c.cost_usd)),
-      el("td", "preview", c.status === "errored" ? textOf(c.error) : textOf(c.output).slice(0, 200)));
+      el("td", "preview", c.status === "errored" ? textOf(c.error)
+        : (textOf(c.output) || (c.calls || []).join(" · ")).slice(0, 200)));
     row.tabIndex = 0;
     row.dataset.index = String(i);
     return row;
@@ -242,10 +244,22 @@
     parts.push(el("h3", "", "Scores"), scoresTable(c));
     if (c.vars) parts.push(el("h3", "", "Input variables"), textBlock(c.vars));
     if (c.expected != null) parts.push(el("h3", "", "Expected"), textBlock(c.expected));
+    const b = c.baseline;
+    if (c.calls || (b && b.calls)) parts.push(el("h3", "", "Tool calls"), sideBySide(c.calls, b && b.calls, !!b, "No tool calls."));
+    if (c.steps || (b && b.steps)) parts.push(el("h3", "", "Trace"), sideBySide(c.steps, b && b.steps, !!b, "No trace."));
     parts.push(el("h3", "", "Output"), c.output == null ? el("p", "muted", "No output.") : textBlock(c.output));
     if (c.baseline) parts.push(...baselineView(c));
     parts.push(el("h3", "", "Run facts"), factsTable(c));
     return parts;
+  }
+
+  // What the agent did, one numbered line per call or step, the baseline's beside the head's.
+  function sideBySide(now, was, hasBaseline, none) {
+    const list = (items) => (items && items.length
+      ? el("ol", "steps mono", ...items.map((t) => el("li", "", t))) : el("p", "muted", none));
+    if (!hasBaseline) return list(now);
+    return el("div", "side", el("div", "", el("h4", "", "Head"), list(now)),
+      el("div", "", el("h4", "", "Baseline"), list(was)));
   }
 
   function badges(c) {
