@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval_action.inputs.paths import repo_relative
+from eval_action.inputs.paths import repo_relative, resolve_inside
 from eval_action.inputs.yamlio import load_yaml, read_text, show, validate
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, ProviderSpec
@@ -35,7 +35,7 @@ def load_config(repo_root: Path, path: Path | None = None) -> Config:
     providers = {**Config().providers, **config.providers}
     if isinstance(config.defaults.grader, str):
         check_provider_name(config.defaults.grader, providers, display, doc.locate(("defaults", "grader")))
-    cache = _rebase(repo_root, file.parent, config.cache.dir)
+    cache = _cache_dir(repo_root, file.parent, config.cache.dir, display, doc.locate(("cache", "dir")))
     return config.model_copy(update={"providers": providers,
                                      "cache": config.cache.model_copy(update={"dir": cache})})
 
@@ -67,11 +67,8 @@ def _display(repo_root: Path, file: Path) -> str:
         return str(file)
 
 
-def _rebase(repo_root: Path, config_dir: Path, rel: str) -> str:
-    """Paths in the config are relative to it; the rest of the tool sees them relative to the repo root."""
-    if Path(rel).is_absolute():
-        return rel
-    try:
-        return repo_relative(repo_root, config_dir / rel)
-    except ValueError:
-        return str((config_dir / rel).resolve())
+def _cache_dir(repo_root: Path, config_dir: Path, rel: str, display: str, line: int | None) -> str:
+    """`cache.dir` (relative to the config) as a real path relative to the repository root: inside the
+    work tree, so a PR can't make us write elsewhere, and without symlinks, so the check that it is not
+    committed looks at the files we would read."""
+    return repo_relative(repo_root, resolve_inside(repo_root, config_dir, rel, source=display, line=line))

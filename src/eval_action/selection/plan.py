@@ -48,9 +48,14 @@ def cache_is_trusted(root: Path, config: Config, log: Log) -> bool:
     """A cache folder committed to the repository is the PR author's: its entries are keyed by
     requests anyone can compute, so it could answer the eval with whatever makes it pass."""
     try:
-        tracked = git.run(root, "ls-files", "-z", "--", config.cache.dir).strip(b"\0")
+        git.run(root, "rev-parse", "--is-inside-work-tree")
     except GitError:
         return True  # not a git checkout: a local folder of the user's own runs
+    try:  # `:(literal)`: the name is the PR's, and git would read `:(attr:…)x` as pathspec magic
+        tracked = git.run(root, "ls-files", "-z", "--", ":(literal)" + config.cache.dir).strip(b"\0")
+    except GitError as e:
+        log(f"can't tell whether {config.cache.dir} is committed ({e}): not reading it")
+        return False
     if tracked:
         log(f"{config.cache.dir} is committed to the repository: not reading it")
     return not tracked
