@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,53 @@ def test_a_committed_cache_is_not_trusted(repo: Path, fake_llm: FakeLLM) -> None
     assert len(fake_llm.requests) == before + 8
     data = results(repo)
     assert any(".eval-cache is committed to the repository" in n for n in data["notes"])
+
+
+# ---------------------------------------------------------------- a cache the PR brings, by any route
+RUN_ALL = ["run", "--all", "--baseline", "none"]
+
+
+def plant(repo: Path, fake_llm: FakeLLM, cache_dir: str) -> None:
+    """Fill `cache_dir` with right answers and commit them, then make the model wrong."""
+    (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
+                                           f"cache: {{dir: '{cache_dir}'}}\n")
+    assert main(RUN_ALL) == 0
+    git(repo, "add", "-f", "-A")
+    git(repo, "commit", "-qm", "plant cached answers")
+    fake_llm.respond_with(lambda body: "Atlantis")
+
+
+def test_pathspec_magic_cannot_hide_a_committed_cache(repo: Path, fake_llm: FakeLLM) -> None:
+    plant(repo, fake_llm, "planted")
+    (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
+                                           "cache: {dir: ':(attr:nosuchattr)planted'}\n")
+    os.rename(repo / "planted", repo / ":(attr:nosuchattr)planted")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "rename")
+    before = len(fake_llm.requests)
+    assert main(RUN_ALL) == 1
+    assert len(fake_llm.requests) == before + 8
+
+
+def test_a_cache_behind_a_committed_symlink_is_not_trusted(repo: Path, fake_llm: FakeLLM) -> None:
+    plant(repo, fake_llm, "real/inner")
+    os.symlink("real", repo / "cachelink")
+    (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
+                                           "cache: {dir: cachelink/inner}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "link")
+    before = len(fake_llm.requests)
+    assert main(RUN_ALL) == 1
+    assert len(fake_llm.requests) == before + 8
+    assert any("committed to the repository" in n for n in results(repo)["notes"])
+
+
+@pytest.mark.parametrize("where", ["../outside-cache", "/tmp/eval-action-abs-cache"])
+def test_cache_dir_outside_the_work_tree_is_refused(repo: Path, fake_llm: FakeLLM,
+                                                    capsys: pytest.CaptureFixture[str], where: str) -> None:
+    (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
+                                           f"cache: {{dir: '{where}'}}\n")
+    assert main(RUN_ALL) == 2
+    assert "eval-action.yaml" in capsys.readouterr().err
+    assert not (repo.parent / "outside-cache").exists()
+    assert fake_llm.requests == []
