@@ -7,6 +7,7 @@
         forge.read_only = True             # every write answers 403, as for a fork PR's token
         forge.fail_next(2, status=502)     # faults consumed one per request, in order
         forge.log                          # (method, path, status) for every request
+        forge.race("<body>")               # another run posts this just before our next comment
 
 Lists paginate like the real APIs: `page`/`per_page` query, a `Link` header (rel="next"),
 and GitLab's `X-Next-Page`/`X-Page`/`X-Per-Page`/`X-Total` headers.
@@ -45,6 +46,7 @@ class ForgeState:
     faults: deque[Fault] = field(default_factory=deque)
     log: list[tuple[str, str, int]] = field(default_factory=list)
     next_id: int = 1000
+    racing: list[str] = field(default_factory=list)  # bodies another run posts before our next create
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -97,8 +99,12 @@ class FakeForge:
                 items.append({"id": self.state.next_id, "body": body, "author": author or BOTS[key[0]]})
             return [c["id"] for c in items[-len(bodies) :]] if bodies else []
 
+    def race(self, body: str) -> None:
+        """Two runs of one PR: the other one's comment lands between our list and our create."""
+        self.state.racing.append(body)
+
     def writes(self) -> list[tuple[str, str, int]]:
-        return [entry for entry in self.log if entry[0] in ("POST", "PATCH", "PUT")]
+        return [entry for entry in self.log if entry[0] in ("POST", "PATCH", "PUT", "DELETE")]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -119,6 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._route("PUT")
 
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
     def _route(self, method: str) -> None:
         st: ForgeState = self.server.state  # type: ignore[attr-defined]
         n = int(self.headers.get("Content-Length") or 0)
@@ -132,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, out, headers = self._dispatch(st, method, body)
         with st.lock:
             st.log.append((method, self.path, status))
-        data = json.dumps(out).encode()
+        data = b"" if status == 204 else json.dumps(out).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -192,6 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self.page([self.gh_comment_json(key, c) for c in items], q, 30)
             if len(b.get("body", "")) > 65_536:
                 return 422, {"message": "Validation Failed", "errors": [{"message": "Body is too long"}]}, {}
+            _race(st, items, BOTS["gh"])
             st.next_id += 1
             items.append({"id": st.next_id, "body": b.get("body", ""), "author": BOTS["gh"]})
             return 201, self.gh_comment_json(key, items[-1]), {}
@@ -204,6 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
         for key, items in st.comments.items():
             for c in items:
                 if key[0] == "gh" and c["id"] == cid:
+                    if method == "DELETE":
+                        items.remove(c)
+                        return 204, None, {}
                     if method == "PATCH":
                         c["body"] = b.get("body", c["body"])
                     return 200, self.gh_comment_json(key, c), {}
@@ -236,11 +249,15 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "GET" and m[3] is None:
                 return self.page([self.gl_note_json(n) for n in items], q, 20)
             if method == "POST" and m[3] is None:
+                _race(st, items, BOTS["gl"])
                 st.next_id += 1
                 items.append({"id": st.next_id, "body": b.get("body", ""), "author": BOTS["gl"]})
                 return 201, self.gl_note_json(items[-1]), {}
             for n in items:
                 if m[3] is not None and n["id"] == int(m[3]):
+                    if method == "DELETE":
+                        items.remove(n)
+                        return 204, None, {}
                     if method == "PUT":
                         n["body"] = b.get("body", n["body"])
                     return 200, self.gl_note_json(n), {}
@@ -259,6 +276,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def gl_diffs(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
         return self.page(st.files.get(("gl", m[1], int(m[2])), []), q, 20)
+
+
+def _race(st: ForgeState, items: list[dict[str, Any]], author: str) -> None:
+    while st.racing:
+        st.next_id += 1
+        items.append({"id": st.next_id, "body": st.racing.pop(0), "author": author})
 
 
 _ROUTES = [

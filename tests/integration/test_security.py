@@ -257,3 +257,43 @@ def test_gitlab_token_variable_is_masked_from_user_code(monkeypatch: pytest.Monk
     output = json.loads((repo.root / "eval-results/results.json").read_text())["prompts"][0]["cases"][0]["output"]
     assert "MY_NOTE_TOKEN=" not in output and "CI_JOB_TOKEN=" not in output and "GITLAB_TOKEN=" not in output
     assert "glpat-PLANTED-custom-var-11" not in note["body"] + out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("author", ["some-other-app[bot]", "dependabot[bot]"])
+def test_another_bots_marker_cannot_suppress_the_report(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                        fake_llm: FakeLLM, forge: FakeForge, author: str) -> None:
+    forge.seed(PR, ["<!-- eval-action:evals/eval run=99999999 -->\n## ✅ Eval — 2/2 cases passed"], author=author)
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url),
+                                "p.prompt.yaml": cases_prompt(2, "{type: contains, value: 'never there'}")})
+    ci(monkeypatch, capsys, tmp_path, repo, forge, "pull_request", mode="blocking")
+    assert [c["author"] for c in forge.comments[PR]] == [author, "github-actions[bot]"]
+    assert "## ❌ Eval" in forge.comments[PR][1]["body"]
+
+
+def test_two_runs_of_one_pr_converge_on_one_comment(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                    fake_llm: FakeLLM, forge: FakeForge) -> None:
+    # the other run listed the comments too, found none, and posted just before us
+    forge.race("<!-- eval-action:evals/eval run=10 -->\n## ✅ Eval — the other run")
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url),
+                                "p.prompt.yaml": cases_prompt(2, "{type: contains, value: 'never there'}")})
+    out = ci(monkeypatch, capsys, tmp_path, repo, forge, "pull_request", mode="blocking")
+    [comment] = forge.comments[PR]
+    assert "## ❌ Eval" in comment["body"] and "run=11" in comment["body"]
+    assert "another run of this PR" in out.stderr
+
+
+def test_two_gitlab_pipelines_of_one_mr_converge_on_one_note(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                             fake_llm: FakeLLM) -> None:
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url), "p.prompt.yaml": cases_prompt(1)})
+    with FakeForge(token=GITLAB_TOKEN) as gl:
+        gl.race("<!-- eval-action:eval run=5 -->\n## the other pipeline")
+        env = {"CI": "true", "GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+               "CI_MERGE_REQUEST_IID": "3", "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.base, "CI_COMMIT_SHA": repo.head,
+               "CI_PROJECT_ID": "42", "CI_API_V4_URL": gl.url + "/api/v4", "CI_JOB_NAME": "eval",
+               "CI_PIPELINE_ID": "6", "GITLAB_TOKEN": GITLAB_TOKEN, "OPENAI_API_KEY": OPENAI_KEY}
+        run_cli(monkeypatch, capsys, env, repo.root, ["ci", "--baseline", "none"])
+        [note] = gl.comments[("gl", "42", 3)]
+    assert "run=6" in note["body"]

@@ -12,7 +12,7 @@ from eval_action.platforms import workflow_commands as wc
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
 from eval_action.platforms.github_event import github_context
 from eval_action.platforms.inputs import ActionInputs, inputs_from_env
-from eval_action.platforms.sticky import Posted, plan_sticky
+from eval_action.platforms.sticky import Posted, converge, plan_sticky
 from eval_action.render.log import escape_log
 
 # PyGithub and requests are imported where the API is called: loading them up front would delay
@@ -20,6 +20,8 @@ from eval_action.render.log import escape_log
 if TYPE_CHECKING:
     import requests
     from github import GithubRetry
+    from github.Issue import Issue
+    from github.IssueComment import IssueComment
     from github.PullRequest import PullRequest
     from github.Repository import Repository
 
@@ -89,9 +91,7 @@ class GitHubPlatform:
 
         try:
             issue = self._repo().get_issue(ctx.change_request)
-            posted = (Posted(id=c.id, body=c.body or "", author=c.user.login if c.user else "",
-                             bot=bool(c.user) and c.user.type == "Bot") for c in issue.get_comments())
-            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id, self._login)
+            plan = plan_sticky(_posted(issue), ctx.comment_key, ctx.run_id, lambda: self._login() or ACTIONS_BOT)
             if plan.action == "stale":
                 return PublishOutcome(message="comment left alone: a newer run already updated it")
             if plan.action == "create" and not create:
@@ -101,7 +101,7 @@ class GitHubPlatform:
                 comment.edit(body)
                 return PublishOutcome(comment_url=comment.html_url, message=f"updated {comment.html_url}")
             created = issue.create_comment(body)
-            return PublishOutcome(comment_url=created.html_url, message=f"posted {created.html_url}")
+            return _converge(issue, ctx, body, created)
         except GithubException as exc:
             return PublishOutcome(message=f"no comment: {_explain(exc.status)}; {_FALLBACK}")
         except requests.RequestException as exc:
@@ -195,3 +195,26 @@ def _explain(status: int) -> str:
     if status == 422:
         return "GitHub refused the comment body (422)"
     return f"GitHub API error (HTTP {status}) after retries"
+
+
+# the identity GITHUB_TOKEN posts as; an app token can't ask `GET /user` who it is
+ACTIONS_BOT = "github-actions[bot]"
+
+
+def _posted(issue: Issue) -> list[Posted]:
+    return [Posted(id=c.id, body=c.body or "", author=c.user.login if c.user else "") for c in issue.get_comments()]
+
+
+def _converge(issue: Issue, ctx: CIContext, body: str, created: IssueComment) -> PublishOutcome:
+    """Two runs of one PR may each have posted: keep the oldest of ours, delete this run's twin."""
+    mine = Posted(id=created.id, body=body, author=created.user.login if created.user else "")
+    plan, extra = converge(_posted(issue), ctx.comment_key, ctx.run_id, mine)
+    if extra is None:
+        return PublishOutcome(comment_url=created.html_url, message=f"posted {created.html_url}")
+    created.delete()
+    if plan.action == "update" and plan.comment_id is not None:
+        comment = issue.get_comment(plan.comment_id)
+        comment.edit(body)
+        return PublishOutcome(comment_url=comment.html_url,
+                              message=f"updated {comment.html_url} (another run of this PR had just posted it)")
+    return PublishOutcome(message="comment left alone: a newer run already updated it")

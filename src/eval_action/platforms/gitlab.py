@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from eval_action.model.errors import UserError
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
 from eval_action.platforms.inputs import AUTO_SHARD, ActionInputs, inputs_from_env
-from eval_action.platforms.sticky import Posted, plan_sticky
+from eval_action.platforms.sticky import Posted, converge, plan_sticky
 from eval_action.render.log import escape_log
 
 COMMENT_LIMIT = 1_000_000
@@ -112,7 +112,7 @@ class GitLabPlatform:
             mr.manager.gitlab.auth()
             user = mr.manager.gitlab.user
             return str(user.username) if user is not None else None
-        except (gitlab.GitlabError, requests.RequestException):  # then trust project/group bots only
+        except (gitlab.GitlabError, requests.RequestException):  # then no note counts as ours
             return None
 
     def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
@@ -122,9 +122,7 @@ class GitLabPlatform:
         try:
             mr = self._merge_request(ctx.change_request)
             notes = mr.notes.list(iterator=True)
-            posted = (Posted(id=n.id, body=n.body or "", author=_username(n), bot=bool(_BOT_USER.match(_username(n))))
-                      for n in notes if not getattr(n, "system", False))
-            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id, lambda: self._login(mr))
+            plan = plan_sticky(_posted(notes), ctx.comment_key, ctx.run_id, lambda: self._login(mr))
             if plan.action == "stale":
                 return PublishOutcome(message="MR note left alone: a newer pipeline already updated it")
             if plan.action == "create" and not create:
@@ -134,13 +132,27 @@ class GitLabPlatform:
                 url = self._note_url(ctx.change_request, plan.comment_id)
                 return PublishOutcome(comment_url=url, message=f"updated MR note {url or plan.comment_id}")
             note = mr.notes.create({"body": body})
-            url = self._note_url(ctx.change_request, int(note.id))
-            return PublishOutcome(comment_url=url, message=f"posted MR note {url or note.id}")
+            return self._converge(mr, ctx, body, Posted(id=int(note.id), body=body, author=_username(note)))
         except gitlab.GitlabError as exc:
             return PublishOutcome(message=f"no MR note: {_explain(exc.response_code)}; {_FALLBACK}")
         except requests.RequestException as exc:
             why = f"GitLab API unreachable ({type(exc).__name__})"  # python-gitlab raises its own on 5xx
             return PublishOutcome(message=f"no MR note: {why}; {_FALLBACK}")
+
+    def _converge(self, mr: ProjectMergeRequest, ctx: CIContext, body: str, created: Posted) -> PublishOutcome:
+        """Two pipelines of one MR may each have posted: keep the oldest of ours, delete this one's twin."""
+        assert ctx.change_request is not None
+        plan, extra = converge(_posted(mr.notes.list(iterator=True)), ctx.comment_key, ctx.run_id, created)
+        if extra is None:
+            url = self._note_url(ctx.change_request, created.id)
+            return PublishOutcome(comment_url=url, message=f"posted MR note {url or created.id}")
+        mr.notes.delete(extra)
+        if plan.action == "update" and plan.comment_id is not None:
+            mr.notes.update(plan.comment_id, {"body": body})
+            url = self._note_url(ctx.change_request, plan.comment_id)
+            return PublishOutcome(comment_url=url, message=f"updated MR note {url or plan.comment_id} "
+                                                           "(another pipeline of this MR had just posted it)")
+        return PublishOutcome(message="MR note left alone: a newer pipeline already updated it")
 
     def _why_no_note(self, ctx: CIContext) -> str:
         inputs = self.inputs()
@@ -210,8 +222,8 @@ def _explain(status: int | None) -> str:
     return f"GitLab API error (HTTP {status}) after retries"
 
 
-# project and group access tokens post as these bot users; a person cannot take such a name
-_BOT_USER = re.compile(r"^(project|group)_\d+_bot")
+def _posted(notes: Iterable[Any]) -> list[Posted]:
+    return [Posted(id=n.id, body=n.body or "", author=_username(n)) for n in notes if not getattr(n, "system", False)]
 
 
 def _username(note: object) -> str:
