@@ -67,3 +67,36 @@ def test_every_scorer_from_one_prompt_file(tmp_path: Path, monkeypatch: pytest.M
     assert {k: v["passed"] for k, v in scores.items() if not v["passed"]} == {}
     assert prompt["status"] == "pass"
     assert {p for p in fake_llm.paths()} == {"/v1/chat/completions", "/v1/embeddings"}
+
+
+def test_support_agent_passes_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: None) -> None:
+    monkeypatch.chdir(copy_example("agents/support", tmp_path))
+    assert main(["run", "--all", "--baseline", "none"]) == 0
+    data = json.loads(Path("eval-results/results.json").read_text())
+    assert data["totals"]["cases"] == 5 and data["totals"]["passed"] == 5
+    refund = next(c for c in data["prompts"][0]["cases"] if c["id"] == "broken-B2")
+    assert [c["name"] for c in refund["tool_calls"]] == ["lookup_order", "issue_refund"]
+    assert [s["type"] for s in refund["trace"]][:2] == ["tool_call", "tool_result"]
+
+
+def test_support_agent_pr_that_calls_the_wrong_tool_regresses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               offline: None) -> None:
+    from support import git
+
+    root = copy_example("agents/support", tmp_path)
+    monkeypatch.chdir(root)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    git(root, "checkout", "-qb", "eager")
+    prompt = root / "prompts/support.prompt.yaml"
+    prompt.write_text(prompt.read_text().replace("Look the order up before anything else;",
+                                                 "Refund first when a customer names an order;"))
+    git(root, "commit", "-qam", "eager refunds")
+    assert main(["run", "--base", "main"]) == 1
+    data = json.loads(Path("eval-results/results.json").read_text())
+    regressed = {c["id"] for c in data["prompts"][0]["cases"] if c["change"] == "regressed"}
+    assert regressed == {"where-is-A1", "broken-B2", "late-C3"}
+    comment = Path("eval-results/report.md").read_text()
+    assert '- `issue_refund({"order_id":"A1","reason":"customer contact"})`' in comment
+    assert 'Baseline tool calls:\n- `lookup_order({"order_id":"A1"})`' in comment
