@@ -181,7 +181,8 @@ def test_dockerignore_keeps_what_the_build_copies() -> None:
 
 # ---------------------------------------------------------------- example workflows
 def test_example_workflows_exist_and_match_schema() -> None:
-    assert [p.name for p in WORKFLOWS] == ["blocking-matrix.yml", "minimal.yml", "sharded.yml", "with-cache.yml"]
+    assert [p.name for p in WORKFLOWS] == ["blocking-matrix.yml", "minimal.yml", "sharded.yml", "stored-baseline.yml",
+                                        "with-cache.yml"]
     for path in WORKFLOWS:
         workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
         workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the `on:` key as a boolean

@@ -26,6 +26,7 @@ class BaselinePlan:
     states: dict[str, BaselineState]
     notes: dict[str, list[str]]
     from_file: dict[str, list[CaseResult]]
+    run_notes: tuple[str, ...] = ()  # about the baseline as a whole
 
 
 def base_config(repo_root: Path, rev: str, config_rel: str) -> Config | None:
@@ -89,12 +90,17 @@ def _unavailable(pairs: dict[str, str], note: str) -> BaselinePlan:
                         notes={p: [note] for p in pairs}, from_file={})
 
 
-def from_results_file(path: Path, head_paths: list[str]) -> BaselinePlan:
+def from_results_file(path: Path, head_paths: list[str], merge_base: str | None) -> BaselinePlan:
+    """An earlier run's results (the default branch's, stored by its workflow) as the baseline."""
     report = read_results(path)
     by_path = {p.path: p.cases for p in report.prompts if p.status != "removed"}
     states: dict[str, BaselineState] = {p: ("compared" if p in by_path else "new") for p in head_paths}
     cases = {p: _as_baseline(by_path[p]) for p in head_paths if p in by_path}
-    return BaselinePlan(jobs={}, states=states, notes={}, from_file=cases)
+    notes: tuple[str, ...] = ()
+    if merge_base and report.head != merge_base:
+        notes = (f"the baseline {path.name} is of commit {(report.head or 'unknown')[:12]}, not of the merge base "
+                 f"{merge_base[:12]}: changes between the two count as this change's",)
+    return BaselinePlan(jobs={}, states=states, notes={}, from_file=cases, run_notes=notes)
 
 
 def _as_baseline(cases: list[CaseResult]) -> list[CaseResult]:

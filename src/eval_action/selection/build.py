@@ -89,7 +89,7 @@ def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
     if settings.baseline == "none" or not plan.prompts or settings.dry_run:
         return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"), notes={}, from_file={})
     if settings.baseline != "base":
-        return baseline.from_results_file(Path(settings.baseline), heads)
+        return baseline.from_results_file(Path(settings.baseline), heads, plan.base)
     if plan.base is None:
         # One note for the run, not the same sentence under every prompt.
         plan.notes.append(f"no baseline: there is no base revision to compare with "

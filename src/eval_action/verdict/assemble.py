@@ -20,7 +20,7 @@ def assemble(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, c
     if incomplete and status in ("pass", "skipped"):
         status = "error"  # cases that never ran can't vouch for a pass (outputs, results.json)
     return RunReport(status=status, mode=settings.mode, base=plan.base, head=plan.head,
-                     totals=gate.totals(results), prompts=results, notes=plan.notes,
+                     totals=gate.totals(results), prompts=results, notes=[*plan.notes, *base_plan.run_notes],
                      stats=run_stats(results, time.monotonic() - started), incomplete=incomplete,
                      shard=str(settings.shard) if settings.shard else None)
 
