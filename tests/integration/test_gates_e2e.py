@@ -78,7 +78,7 @@ def test_a_slower_and_costlier_prompt_fails_the_pr_profile(repo: Path, fake_llm:
 
 def test_the_stored_baseline_recipe(repo: Path, fake_llm: FakeLLM) -> None:
     """The default branch stores its results.json; a pull request compares with it instead of re-running."""
-    assert main(["run", "--all", "--output-dir", "stored"]) == 0  # the default-branch job
+    assert main(["run", "--all", "--output-dir", "stored", "--gate", "main"]) == 0  # the default-branch job
     stored = results(repo, "stored")
     assert stored["head"] == git(repo, "rev-parse", "HEAD")
     git(repo, "checkout", "-qb", "feature")

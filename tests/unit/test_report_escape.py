@@ -51,3 +51,10 @@ def test_examples() -> None:
     assert code_span("`edge`") == "`` `edge` ``"
     assert fenced("```\ncode\n```") == "````text\n```\ncode\n```\n````"
     assert inline("bell\x07 \u202eevil") == "bell evil"
+
+
+def test_www_after_an_underscore_does_not_autolink() -> None:
+    """GFM autolinks `www.` after `_`, `*`, `~` or `(` too, where `\\b` sees no word boundary."""
+    for text in ("_www.", "*www.example.com", "(www.x.org", "~www.y"):
+        html = cmarkgfm.github_flavored_markdown_to_html("before " + inline(text) + " after")
+        assert "<a " not in html, text

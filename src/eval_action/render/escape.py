@@ -14,7 +14,7 @@ import re
 # C0 controls (bar tab and newline), DEL, and bidi overrides that can make text read differently.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _MD_PUNCT = re.compile(r"([\\`*_\[\]!|~])")
-_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?i:\b(www)(\.))")
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?i:(?<![A-Za-z0-9])(www)(\.))")
 _REFERENCE = re.compile(r"(@|#(?=\w))")
 _ZWSP = "&#8203;"
 _BACKTICKS = re.compile("`+")
