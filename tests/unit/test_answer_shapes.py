@@ -108,3 +108,20 @@ def test_filters_and_upstream_errors_are_errored_once_with_their_reason(fake_llm
 def test_openai_finish_reason_and_anthropic_stop_reason_are_kept(fake_llm: FakeLLM) -> None:
     assert ask(fake_llm, "openai", "openai/parallel_tool_calls").metadata == {"finish_reason": "tool_calls"}
     assert ask(fake_llm, "anthropic", "anthropic/tool_use").metadata == {"stop_reason": "tool_use"}
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("openai/refusal", True), ("anthropic/refusal_empty", True), ("anthropic/refusal_partial_text", True),
+    ("openai/tool_calls_empty_content", False), ("anthropic/parallel_tool_use", False),
+])
+def test_is_refusal_reads_the_providers_mark(fake_llm: FakeLLM, tmp_path: Any, name: str, refused: bool) -> None:
+    from eval_action.execution.scorers.base import ScoreContext
+    from eval_action.execution.scorers.registry import score_case
+    from eval_action.model.specs import ScorerSpec
+
+    answer = ask(fake_llm, name.split("/")[0], name)
+    ctx = ScoreContext(output=answer.output, vars={}, expected=None, case_id="c", prompt="p.prompt.yaml",
+                       prompt_dir=tmp_path, repo_root=tmp_path, grader=None,  # type: ignore[arg-type]
+                       tool_calls=answer.tool_calls, metadata=answer.metadata)
+    score = asyncio.run(score_case([ScorerSpec(type="is-refusal")], ctx))["is-refusal"]
+    assert score.passed is refused

@@ -247,7 +247,9 @@
     const b = c.baseline;
     if (c.calls || (b && b.calls)) parts.push(el("h3", "", "Tool calls"), sideBySide(c.calls, b && b.calls, !!b, "No tool calls."));
     if (c.steps || (b && b.steps)) parts.push(el("h3", "", "Trace"), sideBySide(c.steps, b && b.steps, !!b, "No trace."));
-    parts.push(el("h3", "", "Output"), c.output == null ? el("p", "muted", "No output.") : textBlock(c.output));
+    const toolsOnly = c.output === "" && c.calls;
+    parts.push(el("h3", "", "Output"), c.output == null ? el("p", "muted", "No output.")
+      : toolsOnly ? el("p", "muted", "No text: the answer is its tool calls.") : textBlock(c.output));
     if (c.baseline) parts.push(...baselineView(c));
     parts.push(el("h3", "", "Run facts"), factsTable(c));
     return parts;
