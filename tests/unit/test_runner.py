@@ -186,3 +186,15 @@ def test_cached_answers_are_on_disk_when_the_run_returns(fake_llm: FakeLLM, tmp_
     entries = list((tmp_path / "cache").rglob("*.json"))
     assert len(entries) == 5
     assert {json.loads(p.read_text())["output"] for p in entries} == {f"echo: say w{i}" for i in range(5)}
+
+
+def test_a_prompt_threshold_passes_cases_on_the_weighted_mean(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    scorers = [ScorerSpec(type="equals", value="nope", weight=2), ScorerSpec(type="contains", value="echo")]
+    lenient = job(fake_llm, tmp_path, cases=1, scorers=scorers)
+    lenient = PromptJob(spec=lenient.spec.model_copy(update={"threshold": 0.2}), repo_root=tmp_path,
+                        config=lenient.config)
+    strict = PromptJob(spec=lenient.spec.model_copy(update={"threshold": 0.5}), repo_root=tmp_path,
+                       config=lenient.config)
+    (low,), (high,) = run([lenient, strict], options(tmp_path))
+    assert low.passed and not high.passed
+    assert not low.scores["equals"].passed  # the scores stay as they were; only the verdict is weighed

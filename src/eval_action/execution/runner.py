@@ -18,7 +18,7 @@ from eval_action.execution.cache import ResponseCache
 from eval_action.execution.ratelimit import Limiter
 from eval_action.execution.redaction import secret_values
 from eval_action.execution.scorers.base import ScoreContext
-from eval_action.execution.scorers.registry import score_case
+from eval_action.execution.scorers.registry import case_passes, score_case
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.grader import RunnerGrader
@@ -54,10 +54,11 @@ class _Run:
     response: Answer | None
     error: str | None = None
     scores: dict[str, Score] = field(default_factory=dict)
+    verdict: bool = False
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(s.passed for s in self.scores.values())
+        return self.error is None and self.verdict
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,9 @@ async def _run_once(ctx: _JobContext, case: Case, messages: list[Message], repea
     except TargetError as e:
         return _Run(None, error=str(e))
     # The slot is released by now: graders take slots of their own from the same limiter.
-    return _Run(response, scores=await _score(ctx, case, messages, response))
+    scores = await _score(ctx, case, messages, response)
+    verdict = case_passes([*ctx.job.spec.scorers, *case.scorers], scores, ctx.job.spec.threshold)
+    return _Run(response, scores=scores, verdict=verdict)
 
 
 async def _score(ctx: _JobContext, case: Case, messages: list[Message],

@@ -155,6 +155,21 @@ class ScorerSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+def flat_scorers(scorers: list[ScorerSpec]) -> list[ScorerSpec]:
+    """Every scorer with the members of each `assert-set` (they read files and run code too);
+    a malformed member is left to `validate` to report."""
+    out: list[ScorerSpec] = []
+    for spec in scorers:
+        out.append(spec)
+        items = spec.options.get("assert") if spec.type.removeprefix("not-") == "assert-set" else None
+        for item in items if isinstance(items, list) else []:
+            try:
+                out += flat_scorers([ScorerSpec(**item, line=spec.line)])
+            except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+                continue
+    return out
+
+
 class Case(_Spec):
     id: str
     vars: dict[str, Any] = Field(default_factory=dict)
@@ -357,6 +372,9 @@ class PromptSpec(_Spec):
     score_thresholds: dict[str, float] = Field(default_factory=dict)
     gates: Gates = Field(default_factory=Gates)
     dependencies: list[Dependency] = Field(default_factory=list)
+    # promptfoo's test-level threshold: a case passes when its scorers' weighted mean score reaches it,
+    # instead of when every scorer passes.
+    threshold: float | None = None
 
 
 

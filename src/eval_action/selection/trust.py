@@ -14,7 +14,7 @@ from typing import Any
 
 from eval_action.inputs.yamlio import show
 from eval_action.model.errors import UserError
-from eval_action.model.specs import Config, PromptSpec, ProviderSpec
+from eval_action.model.specs import Config, PromptSpec, ProviderSpec, flat_scorers
 
 CODE_PROVIDERS = frozenset({"python", "command"})
 # scorers whose value names code of the repository (python here; command and javascript as they come)
@@ -33,7 +33,7 @@ class Ref:
 def provider_refs(spec: PromptSpec, config: Config) -> list[Ref]:
     """Each provider `spec` may call, once, named by where it is first referred to."""
     refs = [Ref("target", spec.provider, spec.provider_name)]
-    for scorer in spec.scorers:
+    for scorer in flat_scorers(spec.scorers):
         if scorer.provider is not None:
             refs += _resolve(f"scorer `{scorer.label}`", scorer.provider, config)
     # graders without `provider:` fall back to this, whether or not this prompt has one today
@@ -57,7 +57,8 @@ def user_code(spec: PromptSpec, config: Config) -> list[str]:
     providers, and scorers whose value names code. [] when it calls models only."""
     found = [f"{ref.where} ({ref.provider.label()})" for ref in provider_refs(spec, config)
              if ref.provider.type in CODE_PROVIDERS]
-    found += [f"scorer `{s.label}`" for s in spec.scorers if s.type.removeprefix("not-") in CODE_SCORERS]
+    found += [f"scorer `{s.label}`" for s in flat_scorers(spec.scorers)
+              if s.type.removeprefix("not-") in CODE_SCORERS]
     return found
 
 

@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from eval_action.execution.scorers import (
     custom,
     judge,
@@ -21,6 +23,7 @@ from eval_action.execution.scorers import (
     tools,
     trajectory,
 )
+from eval_action.execution.scorers._common import fmt
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.inputs.templating import case_context, render_value
 from eval_action.inputs.yamlio import show
@@ -77,10 +80,26 @@ async def score_case(scorers: list[ScorerSpec], ctx: ScoreContext) -> dict[str, 
     return dict(zip(unique_labels(scorers), scores, strict=True))
 
 
+def case_passes(scorers: list[ScorerSpec], scores: dict[str, Score], threshold: float | None) -> bool:
+    """promptfoo's rule: every scorer of non-zero weight passes; with a `threshold`, the weighted mean
+    score reaches it instead."""
+    if threshold is None:
+        return all(s.passed for spec, s in zip(scorers, scores.values(), strict=True) if spec.weight > 0)
+    return weighted_mean(scorers, list(scores.values())) >= threshold
+
+
+def weighted_mean(scorers: list[ScorerSpec], scores: list[Score]) -> float:
+    """Scores weighted by `weight` (default 1; 0 leaves a score out), 0 when no weight is left."""
+    total = sum(spec.weight for spec in scorers)
+    return sum(spec.weight * s.score for spec, s in zip(scorers, scores, strict=True)) / total if total else 0.0
+
+
 def _render(spec: ScorerSpec, variables: dict[str, Any], ctx: ScoreContext) -> ScorerSpec:
     where = f"{ctx.prompt}:{spec.line}" if spec.line else ctx.prompt
     fields = spec.model_dump(exclude={"line"})
     for key in ["value", *spec.options]:
+        if key == _SET_KEY and spec.type == _SET:
+            continue  # each member renders itself: rendering twice would run model output as a template
         native = _lookup(fields[key], variables)
         if native is None:
             native = render_value(fields[key], variables, ctx.repo_root, where)
@@ -136,6 +155,48 @@ def one_line(reason: str) -> str:
     return flat if len(flat) <= _REASON_LIMIT else flat[: _REASON_LIMIT - 1] + "…"
 
 
+# ---------------------------------------------------------------- assert-set
+_SET, _SET_KEY = "assert-set", "assert"
+
+
+def _members(spec: ScorerSpec) -> list[ScorerSpec]:
+    items = spec.options.get(_SET_KEY)
+    if not isinstance(items, list) or not items:
+        raise ScorerError("assert-set needs `assert:` — a list of scorers")
+    try:
+        return [ScorerSpec(**item) for item in items]
+    except (TypeError, ValidationError) as e:
+        first = e.errors()[0]["msg"] if isinstance(e, ValidationError) else "each item must be a mapping"
+        raise ScorerError(f"assert-set: an item of `assert:` is not a scorer ({first}) — "
+                          "write each as {type: ..., value: ...}") from None
+
+
+async def _assert_set(spec: ScorerSpec, ctx: ScoreContext) -> Score:
+    """promptfoo's assert-set: passes when all members pass, or when their weighted mean reaches its
+    `threshold`; its score is that weighted mean."""
+    members = _members(spec)
+    scores = await score_case(members, ctx)
+    broken = next(((label, s) for label, s in scores.items() if s.errored), None)
+    if broken is not None:
+        raise ScorerError(f"assert-set member {broken[0]} could not run: {broken[1].reason}")
+    mean = weighted_mean(members, list(scores.values()))
+    failed = [label for label, s in scores.items() if not s.passed]
+    summary = f"mean {fmt(mean)} over {len(members)}" + (f"; failed: {', '.join(failed)}" if failed else "")
+    return Score(score=mean, passed=case_passes(members, scores, spec.threshold), reason=summary)
+
+
+def _validate_assert_set(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
+    try:
+        members = _members(spec)
+    except ScorerError as e:
+        return [str(e)]
+    return [f"assert-set member {member.label}: {problem}"
+            for member in members for problem in validate_scorer(member, prompt_dir, repo_root)]
+
+
+_REGISTRY[_SET] = ScorerDef(_assert_set, _validate_assert_set, invertible=False, options=frozenset({_SET_KEY}))
+
+
 # ---------------------------------------------------------------- static checks
 def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     """Problems with one scorer, each "what — how to fix"; [] when it is fine. Calls no model."""
@@ -145,7 +206,8 @@ def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list
         return [_unknown(spec.type)]
     problems = []
     if inverted and not found.invertible:
-        problems.append(f"{spec.type} is not supported — {base} is a budget; set its `threshold:` instead")
+        fix = "set its members' types instead" if base == _SET else "it is a budget; set its `threshold:` instead"
+        problems.append(f"{spec.type} is not supported — {fix}")
     if spec.weight < 0:
         problems.append(f"weight {spec.weight:g} is negative — use 0 or more")
     problems += [_unknown_key(key, spec.type, found.options) for key in spec.options if key not in found.options]

@@ -25,6 +25,7 @@ from eval_action.model.specs import (
     ScorerSpec,
     ToolChoice,
     ToolSpec,
+    flat_scorers,
 )
 
 ZERO_CASES = "a gate over zero cases would pass silently"
@@ -83,7 +84,7 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
     dataset, cases = _cases(d, evals, repo_root)
     check_tools(d.tools, d.tool_choice, [*scorers, *(s for c in cases for s in c.scorers)], d.path, d.doc)
     dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
-                                templates=[m.content for m, _ in d.messages], scorers=scorers,
+                                templates=[m.content for m, _ in d.messages], scorers=flat_scorers(scorers),
                                 provider=d.provider)
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
@@ -92,6 +93,7 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
         min_pass_rate=evals.min_pass_rate, regression_tolerance=evals.regression_tolerance,
         regression_confidence=evals.regression_confidence, repeats=evals.repeats,
         score_thresholds=evals.score_thresholds, gates=evals.gates, dependencies=dependencies,
+        threshold=evals.threshold,
     )
 
 

@@ -23,6 +23,7 @@ class Evals(_Strict):
     repeats: int | None = Field(default=None, ge=1)
     score_thresholds: dict[str, float] = Field(default_factory=dict)
     gates: Gates = Field(default_factory=Gates)
+    threshold: float | None = Field(default=None, ge=0, le=1)  # promptfoo's test-level threshold
 
 
 class TestSettings(Evals):
