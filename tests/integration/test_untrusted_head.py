@@ -84,6 +84,11 @@ USER_CODE_PATHS = {
                                                  "provider: {type: python, function: 'evil.py:run'}")},
     "python-scorer": lambda url: {
         "p.prompt.yaml": cases_prompt(1, "{type: python, value: 'evil.py:run'}")},
+    "python-in-assert-set": lambda url: {
+        "p.prompt.yaml": cases_prompt(1, "{type: assert-set, assert: [{type: python, value: 'evil.py:run'}]}")},
+    "grader-in-assert-set": lambda url: {
+        "p.prompt.yaml": cases_prompt(1, "{type: assert-set, assert: [{type: llm-rubric, value: ok, "
+                                         "provider: {type: python, function: 'evil.py:run'}}]}")},
 }
 
 
