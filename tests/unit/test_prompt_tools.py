@@ -4,6 +4,7 @@ loaded, checked before any call, and sent in each provider's own wire form."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,16 @@ def test_tools_are_part_of_the_cache_key(tmp_path: Path, fake_llm: FakeLLM) -> N
     plain = request.model_copy(update={"tools": [], "tool_choice": None})
     keys = {caller._key(target, r, 0) for r in (request, other, plain)}
     assert len(keys) == 3
+
+
+def test_validate_checks_a_rows_own_scorers(tmp_path: Path) -> None:
+    from eval_action.commands.validate import validate_repo
+
+    row = {"id": "r1", "vars": {}, "assert": [{"type": "trajectory:tool-usd", "value": "x"}]}
+    (tmp_path / "d.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "r.prompt.yaml").write_text(
+        "messages: [{role: user, content: hi}]\nevals:\n  dataset: d.jsonl\n  scorers: [{type: contains, value: a}]\n")
+    problems, count = validate_repo(tmp_path, None, [])
+    assert count == 1
+    assert any(p.startswith("d.jsonl:1: case `r1` scorer `trajectory:tool-usd`: unknown scorer type") and
+               "did you mean 'trajectory:tool-used'?" in p for p in problems), problems
