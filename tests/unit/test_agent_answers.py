@@ -93,3 +93,38 @@ def test_results_json_keeps_calls_trace_and_metadata() -> None:
                                      "arguments": {"order_id": "A1", "amount": 20}, "invalid_arguments": False}
     assert data["trace"][0]["span"] == "x" and data["metadata"] == {"agent": "v2"}
     assert CaseResult.model_validate(data) == case  # feedable back as a baseline
+
+
+def test_a_cached_answer_keeps_its_calls_and_secrets_never_reach_them(tmp_path: Path) -> None:
+    from eval_action.execution.cache import ResponseCache
+    from eval_action.execution.ratelimit import Limiter
+    from eval_action.execution.targets.caller import Caller
+    from eval_action.model.answer import Answer
+
+    class Echoing:
+        """A cacheable target whose model echoes a key into a tool call's arguments."""
+
+        calls = 0
+
+        def cache_identity(self) -> dict[str, Any]:
+            return {"type": "test"}
+
+        async def complete(self, request: TargetRequest) -> Answer:
+            Echoing.calls += 1
+            return Answer(output="ok", tool_calls=[ToolCall(name="send", arguments={"token": "sk-SECRET-1"})],
+                          metadata={"finish_reason": "tool_calls"})
+
+    async def twice() -> tuple[Answer, Answer]:
+        caller = Caller(Limiter(1), ResponseCache(tmp_path / "cache"), secrets=("sk-SECRET-1",))
+        first = await caller.complete(Echoing(), REQUEST)
+        await caller.cache.aclose()
+        again = Caller(Limiter(1), ResponseCache(tmp_path / "cache"), secrets=("sk-SECRET-1",))
+        second = await again.complete(Echoing(), REQUEST)
+        await again.cache.aclose()
+        return first, second
+
+    first, second = asyncio.run(twice())
+    assert Echoing.calls == 1 and second.cached
+    assert second.tool_calls == first.tool_calls == [ToolCall(name="send", arguments={"token": "[redacted]"})]
+    assert second.metadata == {"finish_reason": "tool_calls"}
+    assert not any("sk-SECRET-1" in p.read_text() for p in (tmp_path / "cache").rglob("*") if p.is_file())
