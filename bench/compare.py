@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import FakeServer, Timed, fake_server, ideal_s, make_repo, median, run_timed
+from harness import FakeServer, Timed, child_env, fake_server, ideal_s, make_repo, median, run_timed
 
 QUIET_ENV = {"PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1", "NO_COLOR": "1",
              "PROMPTFOO_DISABLE_SHARING": "1"}
@@ -46,8 +46,7 @@ def promptfoo_config(root: Path, cases: int, url: str) -> Path:
 
 
 def eval_action(root: Path, server: FakeServer) -> Timed:
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI")}
-    env.update(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="x")
+    env = child_env(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="x")
     return run_timed(["eval-action", "run", "--all", "--baseline", "none", "--no-cache"], root, env)
 
 

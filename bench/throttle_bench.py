@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import FakeServer, fake_server, ideal_s, make_repo, median, run_timed
+from harness import FakeServer, child_env, fake_server, ideal_s, make_repo, median, run_timed
 
 LATENCY = 0.2
 RATE = 20.0
@@ -64,8 +63,7 @@ class Outcome:
 
 
 def one(command: str, root: Path, server: FakeServer) -> Outcome:
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS", "GITLAB_CI")}
-    env.update(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="x")
+    env = child_env(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="x")
     server.reset()
     out = root / "out"
     timed = run_timed([command, "run", "--all", "--baseline", "none", "--no-cache", "--output-dir", str(out)],

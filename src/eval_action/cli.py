@@ -11,8 +11,6 @@ import sys
 from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 
-from eval_action import __version__
-
 
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
@@ -60,9 +58,19 @@ def _common_run_flags(p: argparse.ArgumentParser) -> None:
                    "(default: `pr` on pull/merge requests and locally, `main` on pushes, when defined)")
 
 
+class _Version(argparse.Action):
+    """argparse's own version action wants the text up front; reading it costs every start-up ~30 ms."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        import eval_action
+
+        print(f"eval-action {eval_action.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eval-action", description="The eval quality gate for LLM prompts.")
-    parser.add_argument("--version", action="version", version=f"eval-action {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="find, run, compare, write outputs")
     _common_run_flags(run)

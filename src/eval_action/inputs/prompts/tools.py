@@ -6,8 +6,6 @@ worse, accepted and never validated); a `tool_choice` naming no declared tool is
 
 from __future__ import annotations
 
-import jsonschema
-
 from eval_action.inputs.yamlio import YamlDoc, show
 from eval_action.model.errors import UserError, UserErrors
 from eval_action.model.specs import ScorerSpec, ToolChoice, ToolSpec
@@ -31,6 +29,8 @@ def check_tools(tools: list[ToolSpec], choice: ToolChoice | None, scorers: list[
 
 
 def _tool(tool: ToolSpec, before: list[ToolSpec]) -> list[str]:
+    import jsonschema  # ~35 ms: paid only by prompts that declare tools
+
     problems = []
     if any(t.name == tool.name for t in before):
         problems.append(f"tool `{show(tool.name)}` is declared twice — give each tool a distinct name")
