@@ -139,7 +139,7 @@ def test_openai_gets_function_tools_and_wire_form_turns(tmp_path: Path, fake_llm
     assert body["tool_choice"] == "required"
     assert body["messages"] == [
         {"role": "user", "content": "Weather in Paris?"},
-        {"role": "assistant", "content": "", "tool_calls": [
+        {"role": "assistant", "content": None, "tool_calls": [
             {"id": "call_1", "type": "function",
              "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
         {"role": "tool", "content": "18C, sunny", "tool_call_id": "call_1"},

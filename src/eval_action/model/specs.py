@@ -48,6 +48,7 @@ class Message(_Spec):
         """OpenAI's wire form; plain turns stay `{role, content}` so requests and cache keys don't move."""
         turn: dict[str, Any] = {"role": self.role, "content": self.content}
         if self.tool_calls:
+            turn["content"] = self.content or None  # the documented form of a turn that only calls tools
             turn["tool_calls"] = [{"id": c.id or f"call_{i}", "type": "function",
                                    "function": {"name": c.name, "arguments": c.arguments_json()}}
                                   for i, c in enumerate(self.tool_calls)]
