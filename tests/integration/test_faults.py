@@ -97,10 +97,12 @@ def closed_port() -> int:
 def test_connection_refused_errors_every_case_and_says_so(monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str],
                                                          tmp_path: Path) -> None:
-    out, data = run_all(monkeypatch, capsys, tmp_path, f"http://127.0.0.1:{closed_port()}",
+    port = closed_port()
+    out, data = run_all(monkeypatch, capsys, tmp_path, f"http://127.0.0.1:{port}",
                         defaults="{timeout_s: 2, retries: 1, concurrency: 4}")
     assert data["status"] == "error" and data["totals"]["errored"] == N
-    assert set(errors(data)) == {"connection failed: could not connect after 2 attempts"}
+    assert set(errors(data)) == {f"connection failed: could not connect to http://127.0.0.1:{port}/v1/chat/completions "
+                                 "after 2 attempts — the URL comes from the provider's `base_url` in eval-action.yaml"}
     assert out.code == 3
     assert "errored" in (tmp_path / "repo/eval-results/report.md").read_text()
 

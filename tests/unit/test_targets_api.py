@@ -141,8 +141,31 @@ def test_unreachable_server_is_a_target_error() -> None:
 
     async def go(http: HttpPool) -> Answer:
         return await OpenAITarget(spec, env={}, http=http, timeout_s=1).complete(REQUEST)
-    with pytest.raises(TargetError, match="connection failed: could not connect after 2 attempts"):
+    with pytest.raises(TargetError, match=r"connection failed: could not connect to http://127\.0\.0\.1:"):
         run(go, retries=1)
+
+
+def test_an_unreachable_url_names_the_variable_that_set_it() -> None:
+    with FakeLLM() as llm:
+        url = llm.url
+    spec = ProviderSpec(type="openai", model="m")
+    env = {"OPENAI_BASE_URL": f"http://user:pw@{url.removeprefix('http://')}/v1"}
+
+    async def go(http: HttpPool) -> Answer:
+        return await OpenAITarget(spec, env=env, http=http, timeout_s=1).complete(REQUEST)
+    with pytest.raises(TargetError) as caught:
+        run(go, retries=1)
+    message = str(caught.value)
+    assert message == (f"connection failed: could not connect to {url}/v1/chat/completions after 2 attempts "
+                       "— the URL comes from OPENAI_BASE_URL")
+    assert "pw" not in message, "credentials in the URL stay out of the message"
+
+
+def test_a_server_error_does_not_blame_the_url(fake_llm: FakeLLM) -> None:
+    fake_llm.fail_next(3, status=503)
+    with pytest.raises(TargetError) as caught:
+        complete(fake_llm, retries=1)
+    assert "comes from" not in str(caught.value)
 
 
 def test_short_message_redacts_secrets_and_flattens() -> None:

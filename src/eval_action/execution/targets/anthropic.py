@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eval_action.execution.targets.anthropic_wire import parse_message, tools_payload, turns
-from eval_action.execution.targets.auth import api_key
+from eval_action.execution.targets.auth import api_key, base_url
 from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool
 from eval_action.model.answer import Answer
@@ -22,7 +22,7 @@ class AnthropicTarget:
                  timeout_s: float) -> None:
         self.spec = spec
         self.model = spec.model or "claude-haiku-4-5"
-        self.base_url = (spec.base_url or env.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url, self._url_origin = base_url(spec.base_url, env, "ANTHROPIC_BASE_URL", DEFAULT_BASE_URL)
         self._key = api_key(env, spec.key_variable or "", self.base_url, spec.label())
         self._http = http
         self._timeout_s = timeout_s
@@ -43,4 +43,4 @@ class AnthropicTarget:
             headers["x-api-key"] = self._key
         return await self._http.post_json(f"{self.base_url}/v1/messages", payload, headers=headers,
                                           timeout_s=self._timeout_s, parse=parse_message,
-                                          secrets=[self._key] if self._key else [])
+                                          secrets=[self._key] if self._key else [], origin=self._url_origin)

@@ -23,3 +23,12 @@ def api_key(env: Mapping[str, str], variable: str, base_url: str, label: str) ->
     raise UserError(f"provider {label} needs an API key but {variable} is not set — add it to the job's "
                     f"environment (e.g. `env: {variable}: ${{{{ secrets.{variable} }}}}`), "
                     "or name another variable with `api_key_env:`")
+
+
+def base_url(configured: str | None, env: Mapping[str, str], variable: str, default: str) -> tuple[str, str]:
+    """The API's base URL and what set it: the provider's `base_url`, the variable, or the default."""
+    if configured:
+        return configured.rstrip("/"), "the provider's `base_url` in eval-action.yaml"
+    if env.get(variable):
+        return env[variable].rstrip("/"), variable
+    return default, f"the default (set {variable} or the provider's `base_url` to change it)"

@@ -36,15 +36,18 @@ _READ_CHUNK = 2**16
 
 
 class _Retryable(Exception):
-    def __init__(self, head: str, detail: str = "", retry_after: float | None = None) -> None:
+    def __init__(self, head: str, detail: str = "", retry_after: float | None = None,
+                 unreachable: bool = False) -> None:
         super().__init__(head)
         self.head = head  # "HTTP 503", "timed out after 60s"...
         self.detail = detail  # the server's short message
         self.retry_after = retry_after
+        self.unreachable = unreachable  # nothing answered at the URL: say where the URL came from
 
-    def final(self, attempts: int) -> str:
+    def final(self, attempts: int, origin: str = "") -> str:
         tail = f": {self.detail}" if self.detail else ""
-        return f"{self.head} after {attempts} attempts{tail}"
+        where = f" — the URL comes from {origin}" if origin and self.unreachable else ""
+        return f"{self.head} after {attempts} attempts{tail}{where}"
 
 
 class RetryBudget:
@@ -105,11 +108,13 @@ class HttpPool:
         await self.aclose()
 
     async def post_json(self, url: str, payload: dict[str, Any], *, headers: dict[str, str],
-                        timeout_s: float, parse: Callable[[Any], T], secrets: Sequence[str] = ()) -> T:
+                        timeout_s: float, parse: Callable[[Any], T], secrets: Sequence[str] = (),
+                        origin: str = "") -> T:
         """POST JSON and parse the answer; 429/5xx/transport errors/malformed bodies are retried.
 
         `parse` raises KeyError/IndexError/TypeError/ValueError on a body it can't use. `secrets` are
-        redacted from any server message that reaches an error.
+        redacted from any server message that reaches an error. `origin` says what set the URL (a
+        variable, the config), for the error when nothing answers there.
         """
         body = json.dumps(payload).encode()
         sent_headers = {**headers, "Content-Type": "application/json"}
@@ -123,7 +128,7 @@ class HttpPool:
                 return result
             except _Retryable as e:
                 if not self.budget.allows(retried):
-                    raise TargetError(e.final(retried + 1)) from None
+                    raise TargetError(e.final(retried + 1, origin)) from None
                 async with self.limiter.released():
                     await asyncio.sleep(self._pause(retried, e.retry_after))
                 retried += 1
@@ -143,7 +148,7 @@ class HttpPool:
         except TimeoutError:
             raise _Retryable(f"timed out after {timeout_s:g}s") from None
         except aiohttp.ClientConnectorError:
-            raise _Retryable("connection failed: could not connect") from None
+            raise _Retryable(f"connection failed: could not connect to {shown_url(url)}", unreachable=True) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError):
             raise _Retryable("connection failed: closed mid-answer") from None
         except aiohttp.ClientError as e:  # reset, closed mid-answer, bad framing
@@ -208,6 +213,14 @@ def _retry_wait(info: RateInfo | None) -> float | None:
 @lru_cache(maxsize=64)
 def _host(url: str) -> str:
     return urlsplit(url).netloc
+
+
+def shown_url(url: str) -> str:
+    """The URL for an error message: without user:password@ or a query (either may hold a key)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
 def short_message(text: str, secrets: Sequence[str] = ()) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eval_action.execution.targets.auth import api_key
+from eval_action.execution.targets.auth import api_key, base_url
 from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.openai_wire import parse_completion, tools_payload
@@ -21,7 +21,7 @@ class OpenAITarget:
                  timeout_s: float) -> None:
         self.spec = spec
         self.model = spec.model or "gpt-4o-mini"
-        self.base_url = (spec.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url, self._url_origin = base_url(spec.base_url, env, "OPENAI_BASE_URL", DEFAULT_BASE_URL)
         self._key = api_key(env, spec.key_variable or "", self.base_url, spec.label())
         self._http = http
         self._timeout_s = timeout_s
@@ -36,14 +36,14 @@ class OpenAITarget:
         return await self._http.post_json(f"{self.base_url}/chat/completions", payload,
                                           headers=self._headers(), timeout_s=self._timeout_s,
                                           parse=parse_completion,
-                                          secrets=self._secrets())
+                                          secrets=self._secrets(), origin=self._url_origin)
 
     async def embed(self, texts: list[str], model: str | None = None) -> list[list[float]]:
         payload = {"model": model or self.model, "input": texts}
         return await self._http.post_json(f"{self.base_url}/embeddings", payload, headers=self._headers(),
                                           timeout_s=self._timeout_s,
                                           parse=lambda body: _parse_embeddings(body, len(texts)),
-                                          secrets=self._secrets())
+                                          secrets=self._secrets(), origin=self._url_origin)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key}"} if self._key else {}
