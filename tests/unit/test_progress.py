@@ -88,3 +88,16 @@ def test_an_interrupted_terminal_run_leaves_no_half_line() -> None:
 def _terminal(text: str) -> list[str]:
     """What a terminal shows: each line as its last carriage-return redraw left it."""
     return [line.rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]
+
+
+def test_ci_logs_hear_from_the_run_before_its_first_case_finishes() -> None:
+    out = io.StringIO()
+    progress = Progress({"base": {"a.prompt.yaml": 3}, "head": {"a.prompt.yaml": 3}}, interactive=False, out=out,
+                        tick_s=0.05)
+    progress.start()
+    time.sleep(0.12)  # the first case is slow: nothing has finished yet
+    progress.close()
+    lines = [line.removeprefix(PREFIX) for line in out.getvalue().splitlines()]
+    assert lines[:2] == ["base: 3 cases of 1 prompt (the base revision, to compare with)",
+                         "head: 3 cases of 1 prompt (this change)"]
+    assert any(line.startswith("base: 0/3 cases, 0 passed · ") for line in lines[2:])

@@ -89,6 +89,7 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         expected = {"base": {path: len(job.spec.cases) for path, job in base_plan.jobs.items()},
                     "head": {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}}
         progress = Progress(expected, interactive)
+        progress.start()
         collected = Collected(head={}, base={})
         interrupted = False
         try:

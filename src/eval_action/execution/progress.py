@@ -55,6 +55,15 @@ class Progress:
         self._drawn = ""
         self._drawn_at = 0.0
 
+    def start(self) -> None:
+        """Before the first call: in CI, say what will run and start the ~10 s lines, so a slow first
+        case (an agent, a long timeout) never leaves the log silent."""
+        if self._interactive:
+            return
+        with self._lock:
+            for phase, state in self._phases.items():
+                self._start(phase, state)
+
     def on_case(self, phase: str, job: PromptJob, case: CaseResult) -> None:
         state = self._phases.get(phase)
         if state is None:
@@ -96,10 +105,12 @@ class Progress:
     def _tick(self) -> None:
         while not self._stop.wait(self._tick_s):
             with self._lock:
-                for phase, state in self._phases.items():
-                    if state.started is not None and not state.finished:
-                        elapsed = time.monotonic() - state.started
-                        self._line(f"{phase}: {state.count()} · {elapsed:.0f} s")
+                running = [(name, s) for name, s in self._phases.items() if s.started is not None and not s.finished]
+                # a phase still waiting for its first answer (head behind base in one pool) adds no line
+                moving = [(name, s) for name, s in running if s.done] or running[:1]
+                for phase, state in moving:
+                    elapsed = time.monotonic() - (state.started or time.monotonic())
+                    self._line(f"{phase}: {state.count()} · {elapsed:.0f} s")
 
     def _line(self, text: str) -> None:
         log_stderr(text, self._out)  # prefixed and escaped: a prompt path is the PR author's text
