@@ -8,6 +8,7 @@ request: never retried as "malformed", never billed again.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,3 +126,19 @@ def test_is_refusal_reads_the_providers_mark(fake_llm: FakeLLM, tmp_path: Any, n
                        tool_calls=answer.tool_calls, metadata=answer.metadata)
     score = asyncio.run(score_case([ScorerSpec(type="is-refusal")], ctx))["is-refusal"]
     assert score.passed is refused
+
+
+def test_anthropic_prompt_cache_tokens_count(fake_llm: FakeLLM) -> None:
+    """Anthropic reports prompt-cache reads and writes apart from input_tokens: a 2,051-token request
+    served from the prompt cache read `tokens=4` before."""
+    from eval_action.execution.runner import _cost
+    from eval_action.model.specs import Config, Price, PromptJob, PromptSpec
+
+    answer = ask(fake_llm, "anthropic", "anthropic/prompt_cache_usage")
+    assert (answer.input_tokens, answer.cache_read_tokens, answer.cache_write_tokens) == (4, 2047, 0)
+    assert answer.tokens == 2053  # 4 + 2,047 read from the cache + 2 out
+    spec = PromptSpec(path="p", name="p", kind="yaml", provider=ProviderSpec(type="anthropic", model="m"),
+                      messages=[], cases=[], scorers=[])
+    priced = {"m": Price(input_per_mtok=1_000_000, output_per_mtok=1_000_000, cache_read_per_mtok=100_000)}
+    job = PromptJob(spec=spec, repo_root=Path("."), config=Config(pricing=priced))
+    assert _cost(job, answer) == pytest.approx(4 + 204.7 + 2)  # reads at their own (lower) price

@@ -177,8 +177,10 @@ def _cost(job: PromptJob, response: Answer) -> float | None:
     price = job.config.pricing.get(job.spec.provider.model or "")
     if price is None or response.tokens is None:
         return None
-    return ((response.input_tokens or 0) * price.input_per_mtok
-            + (response.output_tokens or 0) * price.output_per_mtok) / 1_000_000
+    read = price.input_per_mtok if price.cache_read_per_mtok is None else price.cache_read_per_mtok
+    write = price.input_per_mtok if price.cache_write_per_mtok is None else price.cache_write_per_mtok
+    return ((response.input_tokens or 0) * price.input_per_mtok + response.cache_read_tokens * read
+            + response.cache_write_tokens * write + (response.output_tokens or 0) * price.output_per_mtok) / 1_000_000
 
 
 def _combine(ctx: _JobContext, case: Case, runs: list[_Run]) -> CaseResult:

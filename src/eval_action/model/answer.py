@@ -72,6 +72,10 @@ class Answer(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     input_tokens: int | None = None
     output_tokens: int | None = None
+    # Anthropic counts prompt-cache reads and writes apart from `input_tokens`: a 2,051-token request
+    # served from the prompt cache reports input_tokens=4
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: float | None = None  # when the target reports it (python/command may)
     latency_ms: float = 0
     cached: bool = False
@@ -80,4 +84,4 @@ class Answer(BaseModel):
     def tokens(self) -> int | None:
         if self.input_tokens is None and self.output_tokens is None:
             return None
-        return (self.input_tokens or 0) + (self.output_tokens or 0)
+        return (self.input_tokens or 0) + self.cache_read_tokens + self.cache_write_tokens + (self.output_tokens or 0)

@@ -313,6 +313,8 @@ class CacheSpec(_Spec):
 class Price(_Spec):
     input_per_mtok: float = 0
     output_per_mtok: float = 0
+    cache_read_per_mtok: float | None = None  # prompt-cache reads (Anthropic); default: the input price
+    cache_write_per_mtok: float | None = None  # prompt-cache writes; default: the input price
 
 
 def _default_providers() -> dict[str, ProviderSpec]:

@@ -68,4 +68,6 @@ def parse_message(body: Any) -> Answer:
         metadata["refusal"] = details.get("explanation") or "the model refused (stop_reason refusal)"
     usage = body.get("usage") or {}
     return Answer(output=text, tool_calls=calls, metadata=metadata, input_tokens=usage.get("input_tokens"),
-                  output_tokens=usage.get("output_tokens"))
+                  output_tokens=usage.get("output_tokens"),
+                  cache_read_tokens=usage.get("cache_read_input_tokens") or 0,
+                  cache_write_tokens=usage.get("cache_creation_input_tokens") or 0)
