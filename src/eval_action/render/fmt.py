@@ -163,7 +163,8 @@ def stats_parts(report: RunReport) -> list[str]:
     stats = report.stats
     parts = [f"{report.mode} mode"]
     if stats.latency_p50_ms is not None and stats.latency_p95_ms is not None:
-        parts.append(f"latency p50 {ms(stats.latency_p50_ms)}, p95 {ms(stats.latency_p95_ms)}")
+        cached = f" ({stats.cache_hits:,} cached left out)" if stats.cache_hits else ""
+        parts.append(f"latency p50 {ms(stats.latency_p50_ms)}, p95 {ms(stats.latency_p95_ms)}{cached}")
     if stats.tokens is not None:
         parts.append(f"{stats.tokens:,} tokens")
     if stats.cost_usd is not None:
