@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 CAPITALS = {"France": "Paris", "Germany": "Berlin", "Japan": "Tokyo", "Kenya": "Nairobi",
             "Italy": "Rome", "Spain": "Madrid", "Peru": "Lima", "Chile": "Santiago"}
@@ -19,6 +20,9 @@ evals:
   scorers:
     - {{type: {scorer}, value: "{{{{ expected }}}}"}}
 """
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def capitals_prompt(system: str, scorer: str = "equals", min_rate: int | None = None) -> str:
@@ -55,3 +59,15 @@ def parse_outputs(text: str) -> dict[str, str]:
             name, value = line.split("=", 1)
             out[name] = value
     return out
+
+
+def local_run(root: Path, monkeypatch: pytest.MonkeyPatch, llm_url: str, key: str) -> None:
+    """Commit `root` as `main`, and run from it as a laptop would: no CI variables, the fake LLM's URL."""
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    monkeypatch.chdir(root)
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", key)

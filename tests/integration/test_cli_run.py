@@ -11,7 +11,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM, last_user_text
-from support import CAPITALS, capitals_prompt, capitals_rows, git
+from support import CAPITALS, capitals_prompt, capitals_rows, git, local_run
 
 SECRET = "sk-test-PLANTED-secret-9c2e"
 def capitals_responder(body: dict[str, Any]) -> str:
@@ -35,16 +35,9 @@ def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> 
     (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
     (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
     write_prompt(root, "Answer with the city only.")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    git(root, "checkout", "-qb", "feature")
     fake_llm.respond_with(capitals_responder)
-    monkeypatch.chdir(root)
-    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    local_run(root, monkeypatch, fake_llm.url, SECRET)
+    git(root, "checkout", "-qb", "feature")
     return root
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM
-from support import CAPITALS, capitals_prompt, capitals_rows, git
+from support import CAPITALS, capitals_prompt, capitals_rows, local_run
 
 
 @pytest.fixture
@@ -18,15 +18,8 @@ def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> 
     (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
     (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
     (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only."))
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
     fake_llm.respond_with(lambda body: "Paris")
-    monkeypatch.chdir(root)
-    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-boundary-7f3a9c")
+    local_run(root, monkeypatch, fake_llm.url, "sk-test-boundary-7f3a9c")
     return root
 
 

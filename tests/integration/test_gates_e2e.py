@@ -10,7 +10,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM
-from support import CAPITALS, capitals_prompt, capitals_rows, git
+from support import CAPITALS, capitals_prompt, capitals_rows, git, local_run
 
 CONFIG = """providers:
   default: {type: openai, model: fake-model}
@@ -34,15 +34,9 @@ def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> 
     (root / ".gitignore").write_text(".eval-cache/\neval-results/\nstored/\n")
     (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
     (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only."))
-    git(root, "init", "-q", "-b", "main")
-    commit(root, "base")
     fake_llm.respond_with(lambda body: CAPITALS.get(str(body["messages"][-1]["content"]).rsplit(" ", 1)[-1]
                                                     .rstrip("?"), "Unknown"))
-    monkeypatch.chdir(root)
-    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-gates-41c9e0")
+    local_run(root, monkeypatch, fake_llm.url, "sk-test-gates-41c9e0")
     return root
 
 
@@ -85,7 +79,7 @@ def test_the_stored_baseline_recipe(repo: Path, fake_llm: FakeLLM) -> None:
     (repo / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Be creative with the answer."))
     commit(repo, "edit")
     calls = len(fake_llm.requests)
-    assert main(["run", "--base", "main", "--baseline", "stored/results.json"]) == 0
+    assert main(["run", "--base", "main", "--baseline", "stored/results.json", "--gate", "main"]) == 0
     assert len(fake_llm.requests) - calls == 8  # the head only: the baseline came from the file
     data = results(repo)
     assert data["prompts"][0]["baseline"] == "compared" and data["notes"] == []
@@ -96,7 +90,7 @@ def test_the_stored_baseline_recipe(repo: Path, fake_llm: FakeLLM) -> None:
     commit(repo, "main moved on")
     git(repo, "checkout", "-q", "feature")
     git(repo, "rebase", "-q", "main")
-    assert main(["run", "--base", "main", "--baseline", "stored/results.json"]) == 0
+    assert main(["run", "--base", "main", "--baseline", "stored/results.json", "--gate", "main"]) == 0
     note = results(repo)["notes"]
     assert len(note) == 1 and note[0].startswith(f"the baseline results.json is of commit {stored['head'][:12]}, "
                                                  "not of the merge base ")

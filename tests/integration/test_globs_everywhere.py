@@ -9,7 +9,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM
-from support import git
+from support import git, local_run
 
 PROMPT = """name: {name}
 messages:
@@ -35,16 +35,9 @@ def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> 
     (root / "src/tools").mkdir(parents=True)
     (root / "src/tools/search.py").write_text("x = 1\n")
     (root / "eval-action.yaml").write_text(CONFIG)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    git(root, "checkout", "-qb", "feature")
     fake_llm.respond_with(lambda body: "hi")
-    monkeypatch.chdir(root)
-    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-globs-000000")
+    local_run(root, monkeypatch, fake_llm.url, "sk-test-globs-000000")
+    git(root, "checkout", "-qb", "feature")
     return root
 
 

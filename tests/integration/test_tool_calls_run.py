@@ -12,7 +12,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM, last_user_text
-from support import git
+from support import git, local_run
 
 PROMPT = """\
 messages:
@@ -54,16 +54,9 @@ def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> 
     root.mkdir()
     (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
     (root / "support.prompt.yaml").write_text(PROMPT % "Look the order up before answering.")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    git(root, "checkout", "-qb", "feature")
     fake_llm.answer_with(answer)
-    monkeypatch.chdir(root)
-    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.url + "/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    local_run(root, monkeypatch, fake_llm.url, "sk-test")
+    git(root, "checkout", "-qb", "feature")
     return root
 
 
