@@ -86,6 +86,11 @@ USER_CODE_PATHS = {
         "p.prompt.yaml": cases_prompt(1, "{type: python, value: 'evil.py:run'}")},
     "python-in-assert-set": lambda url: {
         "p.prompt.yaml": cases_prompt(1, "{type: assert-set, assert: [{type: python, value: 'evil.py:run'}]}")},
+    "javascript-scorer": lambda url: {
+        "p.prompt.yaml": cases_prompt(1, "{type: javascript, "
+                                         "value: 'require(\"fs\").writeFileSync(\"PWNED\", \"\")'}")},
+    "transform": lambda url: {
+        "p.prompt.yaml": cases_prompt(1, "{type: contains, value: x, transform: 'output'}")},
     "grader-in-assert-set": lambda url: {
         "p.prompt.yaml": cases_prompt(1, "{type: assert-set, assert: [{type: llm-rubric, value: ok, "
                                          "provider: {type: python, function: 'evil.py:run'}}]}")},

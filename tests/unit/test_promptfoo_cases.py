@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ def _cases() -> list[Any]:
     for path in sorted(CASES_DIR.glob("*.yaml")):
         for i, case in enumerate(load_yaml(path.read_text(encoding="utf-8"), path.name).data):
             marks = [pytest.mark.xfail(reason=case["differs"], strict=True)] if "differs" in case else []
+            if path.stem == "javascript" and shutil.which("node") is None:
+                marks.append(pytest.mark.skip(reason="javascript cases need Node.js on PATH"))
             params.append(pytest.param(case, id=f"{path.stem}-{i}-{case['name']}", marks=marks))
     return params
 
@@ -39,7 +42,8 @@ def judge(case: dict[str, Any], tmp: Path) -> tuple[str, bool | None, float | No
     spec = ScorerSpec(**case["assert"])
     if validate_scorer(spec, tmp, tmp):
         return "config", None, None
-    ctx = ScoreContext(output=case["output"], vars={}, expected=None, case_id="c", prompt="p.prompt.yaml",
+    ctx = ScoreContext(output=case["output"], vars=case.get("vars", {}), expected=None, case_id="c",
+                       prompt="p.prompt.yaml",
                        prompt_dir=tmp, repo_root=tmp, grader=NoGrader(),
                        tool_calls=[ToolCall.model_validate(c) for c in case.get("tool_calls", [])],
                        trace=[TraceStep.model_validate(s) for s in case.get("trace", [])],

@@ -58,7 +58,7 @@ def user_code(spec: PromptSpec, config: Config) -> list[str]:
     found = [f"{ref.where} ({ref.provider.label()})" for ref in provider_refs(spec, config)
              if ref.provider.type in CODE_PROVIDERS]
     found += [f"scorer `{s.label}`" for s in flat_scorers(spec.scorers)
-              if s.type.removeprefix("not-") in CODE_SCORERS]
+              if s.type.removeprefix("not-") in CODE_SCORERS or "transform" in s.options]  # JavaScript
     return found
 
 

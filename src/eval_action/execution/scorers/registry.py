@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from pydantic import ValidationError
 
 from eval_action.execution.scorers import (
     custom,
+    javascript,
     judge,
     markup,
     operational,
@@ -25,6 +28,7 @@ from eval_action.execution.scorers import (
 )
 from eval_action.execution.scorers._common import fmt
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.execution.scorers.javascript import TRANSFORM
 from eval_action.inputs.templating import case_context, render_value
 from eval_action.inputs.yamlio import show
 from eval_action.model.errors import last_line
@@ -38,6 +42,7 @@ _REGISTRY: dict[str, ScorerDef] = {
     **judge.SCORERS,
     **operational.SCORERS,
     **custom.SCORERS,
+    **javascript.SCORERS,
     **overlap.SCORERS,
     **markup.SCORERS,
     **refusal.SCORERS,
@@ -100,6 +105,8 @@ def _render(spec: ScorerSpec, variables: dict[str, Any], ctx: ScoreContext) -> S
     for key in ["value", *spec.options]:
         if key == _SET_KEY and spec.type == _SET:
             continue  # each member renders itself: rendering twice would run model output as a template
+        if key == TRANSFORM or (key == "value" and spec.type.removeprefix("not-") == "javascript"):
+            continue  # code stays code: `{{ output }}` in it would let the model write the script
         native = _lookup(fields[key], variables)
         if native is None:
             native = render_value(fields[key], variables, ctx.repo_root, where)
@@ -128,7 +135,7 @@ async def _score_one(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     own_inverse = inverted and found.inverse is not None
     fn = found.inverse if own_inverse and found.inverse is not None else found.fn
     try:
-        score = await fn(spec.model_copy(update={"type": base}), ctx)
+        score = await fn(spec.model_copy(update={"type": base}), await _transformed(spec, ctx))
     except ScorerError as e:
         return _errored(str(e))
     except Exception as e:  # one broken scorer must not take the case, or the run, down with it
@@ -137,6 +144,18 @@ async def _score_one(spec: ScorerSpec, ctx: ScoreContext) -> Score:
         score = _invert(score, spec.type)
     clamped = min(max(score.score, 0.0), 1.0)
     return score.model_copy(update={"reason": one_line(score.reason), "score": clamped})
+
+
+async def _transformed(spec: ScorerSpec, ctx: ScoreContext) -> ScoreContext:
+    """promptfoo's `transform:`: JavaScript over `output` and `context` whose result is what the
+    scorer judges (a non-string result as JSON)."""
+    code = spec.options.get(TRANSFORM)
+    if code is None:
+        return ctx
+    script = javascript.script_value(code)
+    value = await javascript.run_js({**script, "output": ctx.output, "context": javascript.js_context(ctx)},
+                                    ctx.repo_root, javascript.DEFAULT_TIMEOUT_S)
+    return replace(ctx, output=value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def _invert(score: Score, type_: str) -> Score:
@@ -210,13 +229,24 @@ def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list
         problems.append(f"{spec.type} is not supported — {fix}")
     if spec.weight < 0:
         problems.append(f"weight {spec.weight:g} is negative — use 0 or more")
-    problems += [_unknown_key(key, spec.type, found.options) for key in spec.options if key not in found.options]
+    problems += [_unknown_key(key, spec.type, found.options) for key in spec.options
+                 if key not in found.options and key != TRANSFORM]
+    if TRANSFORM in spec.options:
+        problems += _transform_problems(spec.options[TRANSFORM])
     if found.validate is not None:
         problems += found.validate(spec.model_copy(update={"type": base}), prompt_dir, repo_root)
     return problems
 
 
-_COMMON_KEYS = frozenset(ScorerSpec.model_fields) - {"line"}
+def _transform_problems(code: Any) -> list[str]:
+    try:
+        javascript.script_value(code)
+    except ScorerError as e:
+        return [str(e)]
+    return javascript.validate_node()
+
+
+_COMMON_KEYS = frozenset(ScorerSpec.model_fields) - {"line"} | {TRANSFORM}
 # promptfoo keys a migrating user may bring, with what to write here instead.
 _PROMPTFOO_KEYS = {
     "metric": "name the score with `name:`",
