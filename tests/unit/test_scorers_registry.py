@@ -123,7 +123,7 @@ def test_missing_measurement_is_errored_with_a_hint() -> None:
     ({"type": "json-path", "path": "$.a", "patern": "x"}, "did you mean `pattern`?"),
     ({"type": "close-to", "value": 1, "tolerence": 0.1}, "did you mean `tolerance`?"),
     ({"type": "equals", "value": "x", "metric": "m"}, "name the score with `name:`"),
-    ({"type": "equals", "value": "x", "frobs": 1}, "allowed keys: name, provider, threshold, type, value, weight"),
+    ({"type": "equals", "value": "x", "frobs": 1}, "allowed keys: name, provider, threshold, transform, type, value, weight"),
     ({"type": "not-contains", "value": ["As an AI", "I'm sorry"]}, "use contains-any (not-contains-any"),
     ({"type": "starts-with", "value": 5}, "starts-with needs a non-empty string"),
     ({"type": "regex", "value": ""}, "regex needs a non-empty string"),
