@@ -117,6 +117,8 @@ def _failure(e: Exception, env: Mapping[str, str]) -> int:
     if isinstance(e, UserError):  # each problem a line of its own, escaped: it may quote a PR's file name
         for message in messages(e):
             log_stderr(redact_text(f"error: {message}", secrets))
+        if len(messages(e)) > 1:
+            log_stderr(f"{len(messages(e))} problem(s); nothing was run")
         return ExitCode.INPUT
     if isinstance(e, OSError) and e.filename is not None:
         log_stderr(f"error: {e.filename}: {e.strerror or e} — check that the path exists and is "

@@ -132,7 +132,9 @@ def test_pull_request_target_refuses_user_code(monkeypatch: pytest.MonkeyPatch,
     assert out.code == 2
     assert "refusing to run user code of p.prompt.yaml (target (python:agent.py:run))" in out.stderr
     assert "allow-untrusted-code: true" in out.stderr
-    assert not (repo.root / "eval-results").exists() and forge.writes() == []
+    assert not (repo.root / "eval-results").exists()
+    [comment] = forge.comments[PR]  # nothing ran; the comment says why, as the log does
+    assert "configuration error" in comment["body"] and "allow-untrusted-code" in comment["body"]
 
 
 def test_pull_request_target_runs_user_code_when_allowed(monkeypatch: pytest.MonkeyPatch,

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-from eval_action.commands.publish import publish
+from eval_action.commands.publish import publish, publish_problems
 from eval_action.commands.run import run
-from eval_action.execution.redaction import redact_report, secret_values, take_ci_tokens
-from eval_action.model.errors import ExitCode, UserError
+from eval_action.execution.redaction import redact_report, redact_text, secret_values, take_ci_tokens
+from eval_action.model.errors import ExitCode, GitError, UserError, flatten
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.platforms.base import CIContext, Platform
 from eval_action.platforms.inputs import ActionInputs, parse_inputs
 from eval_action.render.log import log_stderr
+from eval_action.selection import changes, git
 from eval_action.verdict.gate import exit_code
 
 
@@ -45,10 +47,13 @@ def protect_secrets(platform: Platform, env: MutableMapping[str, str], inputs: A
     take_ci_tokens(env, [inputs.token_variable])
 
 
-def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs) -> Settings:
-    root = Path.cwd()
+def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs,
+                checkout: Path | None = None) -> Settings:
+    """`checkout`: the folder holding the files to judge, when it is not the working directory."""
+    root = checkout or Path.cwd()
+    config = Path(inputs.config) if inputs.config else None
     return Settings(
-        repo_root=root, config_path=Path(inputs.config) if inputs.config else None, mode=inputs.mode,
+        repo_root=root, config_path=root / config if checkout and config else config, mode=inputs.mode,
         base=inputs.base_ref or ctx.base, base_given=bool(inputs.base_ref), head="HEAD",
         run_all=ctx.run_all or args.all,
         prompt_globs=inputs.prompts, baseline=inputs.baseline or "base",
@@ -75,14 +80,41 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
             raise UserError(f"`{inputs.working_directory}` is not a folder of this checkout — name the folder "
                             "that holds eval-action.yaml, relative to the workspace", "working-directory")
         os.chdir(inputs.working_directory)
-    settings = ci_settings(args, ctx, inputs)
-    with platform.group("eval-action: running the evals"):
-        outcome = run(settings, dict(env), log_stderr, interactive=False,
-                          changed_files=lambda: platform.changed_files(ctx))
-    if outcome.report is None:
-        return ExitCode.OK
-    secrets = secret_values(snapshot, token, outcome.secret_names)
-    report = redact_report(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})
-    publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None,
-            workspace=workspace)
-    return exit_code(report, outcome.interrupted)
+    with contextlib.ExitStack() as stack:
+        try:
+            settings = ci_settings(args, ctx, inputs, judged_checkout(ctx, stack))
+            with platform.group("eval-action: running the evals"):
+                outcome = run(settings, dict(env), log_stderr, interactive=False,
+                              changed_files=lambda: platform.changed_files(ctx))
+        except UserError as e:  # exit 2 in every mode; the reviewer reads why where the verdict would be
+            secrets = secret_values(snapshot, token)
+            publish_problems([redact_text(str(p), secrets) for p in flatten(e)], platform, ctx, inputs)
+            raise
+        if outcome.report is None:
+            return ExitCode.OK
+        secrets = secret_values(snapshot, token, outcome.secret_names)
+        report = redact_report(outcome.report, secrets).model_copy(update={"run_url": ctx.run_url})
+        publish(report, platform, ctx, inputs, settings.output_dir, commenting=settings.shard is None,
+                workspace=workspace)
+        return exit_code(report, outcome.interrupted)
+
+
+def judged_checkout(ctx: CIContext, stack: contextlib.ExitStack) -> Path | None:
+    """Where the PR head's files are, when the job checked out another commit.
+
+    On `pull_request_target`, actions/checkout's default is the base branch: judging that checkout
+    would find "nothing to evaluate" in every PR. The event names the head; its files are checked
+    out beside (the untrusted-code rules still apply to them) for as long as `stack` lives.
+    """
+    here = Path.cwd()
+    if not ctx.untrusted_head or not ctx.head or git.resolve(here, "HEAD") == ctx.head:
+        return None
+    try:
+        head = changes.ensure_commit(here, ctx.head, log_stderr)
+    except GitError as e:
+        raise UserError(f"this job checked out {git.resolve(here, 'HEAD') or 'another commit'}, not the pull "
+                        f"request's head {ctx.head}, which could not be fetched ({e}) — check it out with "
+                        "`ref: ${{ github.event.pull_request.head.sha }}`", "pull_request_target") from None
+    log_stderr(f"the checkout is not the pull request's head: evaluating the files of {head[:12]}")
+    tree = stack.enter_context(git.worktree(here, head))
+    return tree / git.prefix(here)

@@ -10,21 +10,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval_action.execution import session
+from eval_action.execution.preflight import check_prompt
 from eval_action.execution.progress import Progress
 from eval_action.execution.redaction import redact_report, secret_values, take_ci_tokens
+from eval_action.execution.scorers.registry import grades_with_a_model
 from eval_action.execution.signals import sigterm_raises
-from eval_action.model.errors import ExitCode, UserError
+from eval_action.model.errors import ExitCode, Problems, UserError
 from eval_action.model.files import ensure_writable
 from eval_action.model.results import Collected, RunReport
 from eval_action.model.settings import Settings, parse_shard
 from eval_action.model.specs import Config
+from eval_action.platforms.gitlab_env import mr_base_sha
 from eval_action.render.log import Log, log_line, log_stderr
 from eval_action.render.markdown import render_comment
 from eval_action.render.outputs import write_all
 from eval_action.render.text import next_steps, render_text
 from eval_action.selection import trust
-from eval_action.selection.build import build_plan
-from eval_action.selection.plan import FileList, Plan
+from eval_action.selection.build import baseline_plan, build_plan
+from eval_action.selection.plan import ORIGIN_HEAD, FileList, Plan
 from eval_action.verdict.assemble import assemble
 from eval_action.verdict.gate import exit_code
 
@@ -56,14 +59,16 @@ def describe_plan(plan: Plan, repeats: int | None) -> list[str]:
     lines, calls = [], 0
     for p in plan.prompts:
         spec = p.job.spec
-        n = len(spec.cases) * (repeats or spec.repeats or plan.config.defaults.repeats)
+        # each answer: one target call, and one grader call per model-graded scorer
+        per_answer = sum(1 + sum(grades_with_a_model(s) for s in [*spec.scorers, *c.scorers]) for c in spec.cases)
+        n = per_answer * (repeats or spec.repeats or plan.config.defaults.repeats)
         calls += n
         lines.append(f"{spec.path}: {len(spec.cases)} case(s), {n} call(s) — " + "; ".join(p.reasons))
     lines += [f"{path}: removed (not run)" for path in plan.removed]
     lines += [f"note: {n}" for n in plan.notes]
     if not plan.prompts:
         lines.append("no prompt affected by this change")
-    lines.append(f"{len(plan.prompts)} prompt(s), up to {calls} call(s) for the head "
+    lines.append(f"{len(plan.prompts)} prompt(s), up to {calls} call(s) for the head, graders included "
                  "(as many again for the baseline, less what the cache holds)")
     return lines
 
@@ -79,7 +84,12 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
         changed_files: FileList | None = None) -> RunOutcome:
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        plan, base_plan = build_plan(settings, log, stack, changed_files)
+        problems = Problems()
+        plan = build_plan(settings, log, problems, changed_files)
+        for p in plan.prompts:
+            check_prompt(p.job.spec, settings.repo_root, plan.config, problems, env)
+        problems.raise_if_any()  # all of them, before the baseline's checkout and before any call
+        base_plan = baseline_plan(settings, plan, stack)
         if settings.dry_run:
             for line in describe_plan(plan, settings.repeats):
                 print(log_line(line))
@@ -105,11 +115,11 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
 
 
 def _default_base(env: Mapping[str, str]) -> str:
-    if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
-        return env["CI_MERGE_REQUEST_DIFF_BASE_SHA"]
+    if mr := mr_base_sha(env):
+        return mr
     if env.get("GITHUB_BASE_REF"):
         return "origin/" + env["GITHUB_BASE_REF"]
-    return "origin/HEAD"
+    return ORIGIN_HEAD
 
 
 def run_local(args: argparse.Namespace, env: MutableMapping[str, str], interactive: bool) -> int:
@@ -119,7 +129,8 @@ def run_local(args: argparse.Namespace, env: MutableMapping[str, str], interacti
         prompt_globs=args.prompts or [], baseline=args.baseline or "base",
         output_dir=Path(args.output_dir or "eval-results"), concurrency=args.concurrency,
         repeats=args.repeats, min_pass_rate=args.min_pass_rate, use_cache=not args.no_cache,
-        dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps, gate=args.gate)
+        dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps, gate=args.gate,
+        working_tree=args.head == "HEAD")
     snapshot = dict(env)  # CI tokens leave `env` (user code reads it) before anything runs
     take_ci_tokens(env)
     outcome = run(settings, dict(env), log_stderr, interactive)

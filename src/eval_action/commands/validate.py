@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval_action.execution.scorers.registry import validate_scorer
-from eval_action.inputs import templating
+from eval_action.execution import preflight
 from eval_action.inputs.config import load_config
 from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
-from eval_action.model.errors import ExitCode, UserError, messages
-from eval_action.model.specs import Config, PromptSpec
+from eval_action.model.errors import ExitCode, Problems, UserError, flatten
 from eval_action.render.log import log_line
-from eval_action.selection import trust
 
 
 def validate(root: Path, config: Path | None, globs: list[str]) -> int:
@@ -33,36 +30,14 @@ def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tup
     try:
         config = load_config(root, config_path)
     except UserError as e:
-        return [str(e)], 0
+        return [str(e) for e in flatten(e)], 0
+    problems = Problems()
     paths = [p for p in find_prompt_files(root, config.prompts) if not globs or matches(p, globs)]
-    problems: list[str] = []
+    if globs and not paths:
+        problems.add(UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
+                               f"(prompt files match {', '.join(config.prompts)})", "--prompts"))
     for rel in paths:
-        problems += _validate_prompt(root, rel, config)
-    return problems, len(paths)
-
-
-def _validate_prompt(root: Path, rel: str, config: Config) -> list[str]:
-    try:
-        spec = load_prompt(root / rel, root, config)
-        trust.check_key_variables(spec, config)
-    except UserError as e:
-        return messages(e)
-    problems = [_where(spec, s.line) + f"scorer `{s.label}`: {p}"
-                for s in spec.scorers for p in validate_scorer(s, (root / rel).parent, root)]
-    problems += [f"{case.source or spec.path}: case `{case.id}` scorer `{s.label}`: {p}"
-                 for case in spec.cases for s in case.scorers
-                 for p in validate_scorer(s, (root / rel).parent, root)]
-    return problems + _render_cases(spec, root)
-
-
-def _render_cases(spec: PromptSpec, root: Path) -> list[str]:
-    for case in spec.cases:
-        try:
-            templating.render_messages(spec, case, root)
-        except UserError as e:
-            return [str(e)]  # one undefined variable usually breaks every case alike
-    return []
-
-
-def _where(spec: PromptSpec, line: int | None) -> str:
-    return f"{spec.path}:{line}: " if line else f"{spec.path}: "
+        with problems.collecting():
+            spec = load_prompt(root / rel, root, config)
+            preflight.check_prompt(spec, root, config, problems)
+    return [str(e) for e in problems.errors], len(paths)

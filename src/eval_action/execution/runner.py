@@ -21,7 +21,7 @@ from eval_action.execution.scorers.base import ScoreContext
 from eval_action.execution.scorers.registry import case_passes, score_case
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
-from eval_action.execution.targets.grader import RunnerGrader
+from eval_action.execution.targets.grader import RunnerGrader, Tally
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.registry import make_target
 from eval_action.inputs.templating import render_messages
@@ -52,6 +52,7 @@ class _Run:
     """One repeat of one case: the answer (or the infrastructure error) and its scores."""
 
     response: Answer | None
+    tally: Tally
     error: str | None = None
     scores: dict[str, Score] = field(default_factory=dict)
     verdict: bool = False
@@ -148,22 +149,25 @@ async def _run_once(ctx: _JobContext, case: Case, messages: list[Message], repea
     spec = ctx.job.spec
     request = TargetRequest(messages=messages, params=spec.params, tools=spec.tools,
                             tool_choice=spec.tool_choice, vars=case.vars, case_id=case.id, prompt=spec.path)
+    tally = Tally()
     try:
         response = await ctx.caller.complete(ctx.target, request, repeat)
     except TargetError as e:
-        return _Run(None, error=str(e))
+        tally.count(cached=False)
+        return _Run(None, tally, error=str(e))
+    tally.count(response.cached)
     # The slot is released by now: graders take slots of their own from the same limiter.
-    scores = await _score(ctx, case, messages, response)
+    scores = await _score(ctx, case, messages, response, tally)
     verdict = case_passes([*ctx.job.spec.scorers, *case.scorers], scores, ctx.job.spec.threshold)
-    return _Run(response, scores=scores, verdict=verdict)
+    return _Run(response, tally, scores=scores, verdict=verdict)
 
 
 async def _score(ctx: _JobContext, case: Case, messages: list[Message],
-                 response: Answer) -> dict[str, Score]:
+                 response: Answer, tally: Tally) -> dict[str, Score]:
     spec, root = ctx.job.spec, ctx.job.repo_root
     score_ctx = ScoreContext(
         output=response.output, vars=case.vars, expected=case.expected, case_id=case.id, prompt=spec.path,
-        prompt_dir=(root / spec.path).parent, repo_root=root, grader=ctx.grader,
+        prompt_dir=(root / spec.path).parent, repo_root=root, grader=ctx.grader.tallied(tally),
         latency_ms=response.latency_ms, tokens=response.tokens, cost_usd=_cost(ctx.job, response),
         messages=messages, cached=response.cached, tool_calls=response.tool_calls, trace=response.trace,
         metadata=response.metadata, tools=spec.tools)
@@ -188,7 +192,8 @@ def _combine(ctx: _JobContext, case: Case, runs: list[_Run]) -> CaseResult:
     passes = sum(r.passed for r in runs)
     error = _error(runs, len(runs))
     passed = passes * 2 > len(runs) and error is None
-    shown = runs[0] if passed else next((r for r in runs if not r.passed), runs[0])
+    # the repeat shown agrees with the verdict: a majority pass shows a passing answer
+    shown = next((r for r in runs if r.passed == passed), runs[0])
     response = shown.response
     return CaseResult(
         id=case.id, passed=passed, error=error, scores=shown.scores,
@@ -199,7 +204,8 @@ def _combine(ctx: _JobContext, case: Case, runs: list[_Run]) -> CaseResult:
         tokens=response.tokens if response else None,
         cost_usd=_cost(ctx.job, response) if response else None,
         cached=bool(response and response.cached), vars=case.vars, expected=case.expected,
-        repeats=len(runs), passes=passes, flaky=0 < passes < len(runs))
+        repeats=len(runs), passes=passes, flaky=0 < passes < len(runs),
+        calls=sum(r.tally.calls for r in runs), cache_hits=sum(r.tally.cache_hits for r in runs))
 
 
 def _error(runs: list[_Run], total: int) -> str | None:

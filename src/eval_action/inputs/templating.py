@@ -61,7 +61,8 @@ def _compile(repo_root: Path, source: str) -> jinja2.Template:
 def case_context(case: Case) -> dict[str, Any]:
     """Variables a template sees: the case's vars, plus `expected`, `vars` and AgentMark's `props`."""
     ctx: dict[str, Any] = dict(case.vars)
-    ctx.setdefault("expected", case.expected)
+    if case.expected is not None:  # absent, it is undefined: "{{ expected }}" must not read "None"
+        ctx.setdefault("expected", case.expected)
     ctx.setdefault("vars", case.vars)
     ctx.setdefault("props", case.vars)
     ctx.setdefault("case_id", case.id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class ExitCode(enum.IntEnum):
@@ -41,9 +43,39 @@ class UserErrors(UserError):
         return "\n".join(str(e) for e in self.errors)
 
 
+def flatten(error: UserError) -> list[UserError]:
+    """The single problems inside `error`, however deeply UserErrors nest."""
+    if isinstance(error, UserErrors):
+        return [one for e in error.errors for one in flatten(e)]
+    return [error]
+
+
+class Problems:
+    """The one collector of configuration problems: every check of a run (or of `validate`) adds to
+    it, so a user sees all that needs fixing at once, and nothing runs while any is left."""
+
+    def __init__(self) -> None:
+        self.errors: list[UserError] = []
+
+    def add(self, error: UserError) -> None:
+        self.errors += [e for e in flatten(error) if str(e) not in {str(old) for old in self.errors}]
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Record a UserError raised inside and carry on after the block."""
+        try:
+            yield
+        except UserError as e:
+            self.add(e)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else UserErrors(list(self.errors))
+
+
 def messages(e: UserError) -> list[str]:
     """One line per problem, so each can be printed (and escaped) as a line of its own."""
-    return [str(x) for x in e.errors] if isinstance(e, UserErrors) else [str(e)]
+    return [str(x) for x in flatten(e)]
 
 
 class TargetError(Exception):

@@ -65,6 +65,10 @@ class CaseResult(_Result):
     """How many of the repeats passed."""
     flaky: bool = False
     """Repeats disagreed."""
+    calls: int = 0
+    """Requests this case needed: every repeat's target call and its grader calls."""
+    cache_hits: int = 0
+    """How many of those calls the response cache answered."""
     baseline: CaseResult | None = None
     """The same case run at the base revision."""
     change: CaseChange | None = None
@@ -188,9 +192,9 @@ class RunStats(_Result):
     cost_usd: float | None = None
     """Cost over the run, where priced."""
     cache_hits: int = 0
-    """Answers that came from the cache."""
+    """Calls the response cache answered."""
     calls: int = 0
-    """Cases answered, from the cache or not."""
+    """Target and grader calls, every repeat's, from the cache or not."""
     models: list[str] = Field(default_factory=list)
     """Models the targets named."""
 

@@ -58,6 +58,7 @@ class Settings(BaseModel):
     allow_untrusted_code: bool = True  # False on pull_request_target unless the user opts in
     gate: str | None = None  # the named gate profile asked for (--gate, input `gate`)
     gate_default: str = "pr"  # used when it exists: `pr` on pull/merge requests and locally, `main` on pushes
+    working_tree: bool = False  # a local run of HEAD: uncommitted changes are selected (and run)
     named_by: Literal["flags", "inputs"] = "flags"  # how hints name options: `--base REF` or `base-ref`
 
     def option(self, flag: str, input_name: str) -> str:

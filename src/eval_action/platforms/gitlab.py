@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from eval_action.model.errors import UserError
 from eval_action.platforms.base import CIContext, Level, PublishOutcome
+from eval_action.platforms.gitlab_env import mr_base_sha
 from eval_action.platforms.inputs import AUTO_SHARD, ActionInputs, inputs_from_env
 from eval_action.platforms.sticky import Posted, converge, plan_sticky
 from eval_action.render.log import escape_log
@@ -80,7 +81,7 @@ class GitLabPlatform:
         is_fork = bool(source) and source != self._project_id()
         return CIContext(
             **common,
-            base=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or None,
+            base=mr_base_sha(env),
             change_request=int(iid),
             is_fork=is_fork,
             # a maintainer may run a fork's pipeline in this project, with its variables: the fork's

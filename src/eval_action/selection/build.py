@@ -7,7 +7,7 @@ from pathlib import Path
 
 from eval_action.inputs.config import CONFIG_FILE, load_config
 from eval_action.inputs.prompts.files import scan_tree
-from eval_action.model.errors import GitError
+from eval_action.model.errors import GitError, Problems
 from eval_action.model.settings import Settings
 from eval_action.model.specs import Config, PromptJob, PromptSpec
 from eval_action.selection import baseline, changes, discovery, git, prefilter, trust
@@ -15,10 +15,12 @@ from eval_action.selection import plan as planning
 from eval_action.selection.plan import Log, Plan, PlannedPrompt
 
 
-def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
-               fallback: planning.FileList | None = None) -> tuple[Plan, baseline.BaselinePlan]:
+def build_plan(settings: Settings, log: Log, problems: Problems,
+               fallback: planning.FileList | None = None) -> Plan:
+    """Which prompts run, with which cases; a prompt file that doesn't load is added to `problems`
+    (all of them, not the first) and left out."""
     config = load_config(settings.repo_root, settings.config_path)
-    changeset, all_reason = planning.find_changes(settings, log, fallback)
+    changeset, all_reason = planning.find_changes(settings, log, fallback, own=[config.cache.dir])
     config_rel = planning.config_rel(settings)
     tree = scan_tree(settings.repo_root, config.prompts)
     if changeset is None:  # every prompt (or those --prompts names) runs
@@ -27,9 +29,8 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
         config_file = settings.config_path or settings.repo_root / CONFIG_FILE
         paths = prefilter.candidates(changeset, tree, settings.repo_root, config, config_file, config_rel)
         if not paths and not prefilter.touches_prompt_files(changeset, config):
-            return _nothing_affected(config, changeset), baseline.BaselinePlan(jobs={}, states={}, notes={},
-                                                                               from_file={})
-    specs = planning.load_specs(settings.repo_root, config, paths)
+            return _nothing_affected(config, changeset)
+    specs = planning.load_specs(settings.repo_root, config, paths, problems)
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
@@ -45,10 +46,10 @@ def build_plan(settings: Settings, log: Log, stack: contextlib.ExitStack,
         notes.append(f"the response cache was not used: {config.cache.dir} is committed to the repository, "
                      "and answers a pull request brings with it can't be trusted — remove it from git")
     plan = Plan(config=config, prompts=prompts, removed=list(selection.removed), notes=notes,
-                base=base_rev, head=changeset.head if changeset else _resolve(settings, settings.head),
+                base=base_rev, head=_head_label(settings, changeset),
                 changes=changeset, use_cache=trusted,
                 base_config=None if settings.allow_untrusted_code else _trusted_config(settings, base_rev, config_rel))
-    return plan, _baseline_plan(settings, plan, config_rel, stack)
+    return plan
 
 
 def _trusted_config(settings: Settings, base_rev: str | None, config_rel: str) -> Config:
@@ -73,6 +74,12 @@ def _nothing_affected(config: Config, changeset: changes.ChangeSet) -> Plan:
                 head=changeset.head, changes=changeset)
 
 
+def _head_label(settings: Settings, changeset: changes.ChangeSet | None) -> str | None:
+    if changeset is None:
+        return _resolve(settings, settings.head)
+    return changes.WORKING_TREE if changeset.working_tree else changeset.head
+
+
 def _resolve(settings: Settings, rev: str | None) -> str | None:
     """A SHA for the report, or None when git can't name one (no repository, unknown ref)."""
     if not rev:
@@ -83,8 +90,9 @@ def _resolve(settings: Settings, rev: str | None) -> str | None:
         return None
 
 
-def _baseline_plan(settings: Settings, plan: Plan, config_rel: str,
-                   stack: contextlib.ExitStack) -> baseline.BaselinePlan:
+def baseline_plan(settings: Settings, plan: Plan, stack: contextlib.ExitStack) -> baseline.BaselinePlan:
+    """What the head is compared with; a base checkout it needs lives as long as `stack`."""
+    config_rel = planning.config_rel(settings)
     heads = [p.job.spec.path for p in plan.prompts]
     if settings.baseline == "none" or not plan.prompts or settings.dry_run:
         return baseline.BaselinePlan(jobs={}, states=dict.fromkeys(heads, "none"), notes={}, from_file={})

@@ -9,7 +9,7 @@ file list.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -41,20 +41,32 @@ class ChangeSet:
     merge_base: str | None  # None: histories are unrelated, the diff is base..head
     files: list[FileChange]
     notes: list[str]
+    working_tree: bool = False  # uncommitted changes are part of the head: `head` is their parent commit
+
+
+WORKING_TREE = "working tree"  # how reports name a head that is not a commit
 
 
 def changed_files(
-    repo: Path, base: str, head: str = "HEAD", log: Callable[[str], None] = log_stderr
+    repo: Path, base: str, head: str = "HEAD", log: Callable[[str], None] = log_stderr,
+    working_tree: bool = False, ignore: Sequence[str] = (),
 ) -> ChangeSet:
-    """Files changed between the merge base of `base` and `head`, and `head`."""
-    base_sha = _ensure_commit(repo, base, log)
-    head_sha = _ensure_commit(repo, head, log)
+    """Files changed between the merge base of `base` and `head`, and `head` — or, with
+    `working_tree`, the files on disk (uncommitted and untracked changes included) when they differ
+    from `head`: a local run evaluates what is on disk, so that is what it must select. Untracked
+    files under `ignore` (folders from the top of the work tree, ending in "/") don't count."""
+    base_sha = ensure_commit(repo, base, log)
+    head_sha = ensure_commit(repo, head, log)
     mb = _ensure_merge_base(repo, base_sha, head_sha, log)
     notes = []
     if mb is None:
         notes.append(
             f"{base} and {head} share no history; compared the two trees directly instead of the merge base"
         )
+    untracked = [p for p in git.untracked(repo) if not p.startswith(tuple(ignore))] if working_tree else []
+    if working_tree and (untracked or git.has_uncommitted(repo)):
+        files = _diff(repo, mb or base_sha, None) + [FileChange("A", p) for p in untracked]
+        return ChangeSet(base=base_sha, head=head_sha, merge_base=mb, files=files, notes=notes, working_tree=True)
     files = _diff(repo, mb or base_sha, head_sha)
     return ChangeSet(base=base_sha, head=head_sha, merge_base=mb, files=files, notes=notes)
 
@@ -67,7 +79,7 @@ def _fetch_spec(rev: str) -> str:
     return rev
 
 
-def _ensure_commit(repo: Path, rev: str, log: Callable[[str], None]) -> str:
+def ensure_commit(repo: Path, rev: str, log: Callable[[str], None]) -> str:
     sha = git.resolve(repo, rev)
     if sha is not None:
         return sha
@@ -108,8 +120,10 @@ def _deepen(repo: Path, shas: list[str], step: int) -> None:
         git.fetch(repo, shas[0], deepen=step)
 
 
-def _diff(repo: Path, left: str, right: str) -> list[FileChange]:
-    out = git.run(repo, "diff", "--name-status", "-z", "--find-renames", "--no-ext-diff", left, right, "--")
+def _diff(repo: Path, left: str, right: str | None) -> list[FileChange]:
+    """`right` None: the work tree's tracked files."""
+    out = git.run(repo, "diff", "--name-status", "-z", "--find-renames", "--no-ext-diff", left,
+                  *([right] if right else []), "--")
     fields = out.decode(errors="surrogateescape").split("\0")
     files: list[FileChange] = []
     i = 0

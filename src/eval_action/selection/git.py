@@ -142,6 +142,31 @@ def prefix(repo: Path) -> str:
     return run(repo, "rev-parse", "--show-prefix").decode(errors="surrogateescape").strip("\n")
 
 
+def has_uncommitted(repo: Path) -> bool:
+    """Tracked files differ from HEAD (staged or not)."""
+    return bool(run(repo, "diff", "--name-only", "-z", "--no-ext-diff", "HEAD", "--").strip(b"\0"))
+
+
+def untracked(repo: Path) -> list[str]:
+    """Untracked files that .gitignore does not exclude, relative to the top of the work tree."""
+    out = run(repo, "ls-files", "-z", "--others", "--exclude-standard", "--full-name")
+    return [p for p in out.decode(errors="surrogateescape").split("\0") if p]
+
+
+def remote_default_branch(repo: Path, remote: str = "origin") -> str | None:
+    """The branch the remote's HEAD names (what `origin/HEAD` would point at), asked of the remote
+    itself; None when it can't say (no such remote, unreachable, no HEAD)."""
+    try:
+        out = run(repo, "ls-remote", "--symref", _check_rev(remote), "HEAD", timeout=60)
+    except GitError:
+        return None
+    for line in out.decode(errors="replace").splitlines():
+        ref, _, name = line.partition("\t")
+        if name == "HEAD" and ref.startswith("ref: refs/heads/"):
+            return ref.removeprefix("ref: refs/heads/")
+    return None
+
+
 def ls_files(repo: Path) -> list[str]:
     """Tracked files, repository-relative with POSIX separators."""
     out = run(repo, "ls-files", "-z", "--full-name")

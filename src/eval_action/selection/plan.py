@@ -13,12 +13,13 @@ from pathlib import Path
 
 from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import load_prompt
-from eval_action.model.errors import GitError, UserError
+from eval_action.model.errors import GitError, Problems, UserError
 from eval_action.model.settings import Settings, Shard
 from eval_action.model.specs import Config, PromptJob, PromptSpec, Thresholds
 from eval_action.selection import changes, discovery, git
 
 Log = Callable[[str], None]
+ORIGIN_HEAD = "origin/HEAD"  # the base of a local run when neither --base nor the CI names one
 FileList = Callable[[], list[str] | None]  # the platform's changed-file list, when git can't say
 
 
@@ -124,8 +125,13 @@ def matching(paths: list[str], globs: list[str], config: Config) -> list[str]:
     return found
 
 
-def load_specs(root: Path, config: Config, paths: list[str]) -> dict[str, PromptSpec]:
-    return {p: load_prompt(root / p, root, config) for p in paths}
+def load_specs(root: Path, config: Config, paths: list[str], problems: Problems) -> dict[str, PromptSpec]:
+    """Every file that loads; each one that doesn't is a problem, and all of them are reported."""
+    specs = {}
+    for p in paths:
+        with problems.collecting():
+            specs[p] = load_prompt(root / p, root, config)
+    return specs
 
 
 def select_prompts(settings: Settings, specs: dict[str, PromptSpec], config: Config,
@@ -157,14 +163,22 @@ def run_all_reason(settings: Settings) -> str | None:
     return None
 
 
-def find_changes(settings: Settings, log: Log,
-                 fallback: FileList | None = None) -> tuple[changes.ChangeSet | None, str | None]:
-    """The change set; else the platform's file list; else a reason to run everything."""
+def find_changes(settings: Settings, log: Log, fallback: FileList | None = None,
+                 own: list[str] | None = None) -> tuple[changes.ChangeSet | None, str | None]:
+    """The change set; else the platform's file list; else a reason to run everything.
+
+    `own`: folders eval-action itself writes (the cache), which never make the working tree "changed".
+    """
     reason = run_all_reason(settings)
     if reason is not None or settings.base is None:
         return None, reason
     try:
-        changeset = changes.changed_files(settings.repo_root, settings.base, settings.head, log)
+        base = settings.base if settings.base_given else default_base(settings.repo_root, settings.base, log)
+        ignore = _own_folders(settings, own or []) if settings.working_tree else []
+        changeset = changes.changed_files(settings.repo_root, base, settings.head, log, settings.working_tree,
+                                          ignore)
+        if changeset.working_tree:
+            log("evaluating the working tree: uncommitted changes are selected and run")
         return within(changeset, git.prefix(settings.repo_root)), None
     except GitError as e:
         files = fallback() if fallback is not None else None
@@ -179,6 +193,33 @@ def find_changes(settings: Settings, log: Log,
         return changes.ChangeSet(base=settings.base, head=settings.head, merge_base=None,
                                  files=[changes.FileChange(status="M", path=p) for p in files],
                                  notes=["changed files from the platform API: git history was unavailable"]), None
+
+
+def _own_folders(settings: Settings, folders: list[str]) -> list[str]:
+    """Those of `folders` (and the output folder) inside the work tree, as `prefix/` from its top."""
+    root, prefix = settings.repo_root.resolve(), git.prefix(settings.repo_root)
+    found = []
+    for folder in [*folders, str(settings.output_dir)]:
+        path = (root / folder).resolve()
+        if path.is_relative_to(root):
+            found.append(prefix + path.relative_to(root).as_posix().rstrip("/") + "/")
+    return found
+
+
+def default_base(root: Path, base: str, log: Log) -> str:
+    """`origin/HEAD`, or the remote's default branch when this clone never recorded it (a plain
+    `git remote add` + `fetch` doesn't): without a base there is no baseline, and a regression
+    would go unreported."""
+    if base != ORIGIN_HEAD or git.resolve(root, ORIGIN_HEAD):
+        return base
+    branch = git.remote_default_branch(root)
+    if branch is None:
+        raise UserError("the base defaults to origin/HEAD, which this clone lacks and no `origin` remote "
+                        "could name — pass `--base BRANCH` (e.g. `--base main`), record it with "
+                        "`git remote set-head origin --auto`, or use --all", "--base")
+    log(f"origin/HEAD is not set in this clone: comparing with origin/{branch}, the remote's default branch "
+        "(`git remote set-head origin --auto` records it)")
+    return f"origin/{branch}"
 
 
 def within(changeset: changes.ChangeSet, prefix: str) -> changes.ChangeSet:

@@ -31,7 +31,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] | None = None) -> RunStats:
-    """Footer figures over every case of the run (cache hits count as no call and no latency)."""
+    """Footer figures over every case of the run (cache hits count as no latency)."""
     cases = [c for p in prompts for c in p.cases]
     latencies = [c.latency_ms for c in cases if c.latency_ms is not None and not c.cached]
     tokens = [c.tokens for c in cases if c.tokens is not None]
@@ -39,7 +39,7 @@ def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] 
     return RunStats(duration_s=round(duration_s, 2), latency_p50_ms=percentile(latencies, 50),
                     latency_p95_ms=percentile(latencies, 95), tokens=sum(tokens) if tokens else None,
                     cost_usd=round(sum(costs), 6) if costs else None,
-                    cache_hits=sum(1 for c in cases if c.cached), calls=len(cases),
+                    cache_hits=sum(c.cache_hits for c in cases), calls=sum(c.calls for c in cases),
                     models=models if models is not None else sorted({p.provider for p in prompts if p.provider}))
 
 

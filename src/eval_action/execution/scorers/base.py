@@ -53,10 +53,12 @@ class ScorerError(Exception):
 @dataclass(frozen=True)
 class ScorerDef:
     """A registered scorer: the async function, its static checks, whether `not-` may invert it, and
-    the keys it reads beyond the common ones (any other key is a mistake `validate` reports)."""
+    the keys it reads beyond the common ones (any other key is a mistake `validate` reports), and
+    whether it calls a grader model (one call per scored answer)."""
 
     fn: ScorerFn
     validate: Validator | None = None
     invertible: bool = True
     options: frozenset[str] = frozenset()
     inverse: ScorerFn | None = None  # a `not-` form that is more than the negation (promptfoo's own)
+    graded: bool = False

@@ -137,6 +137,6 @@ def _validate_rubric(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> lis
 
 
 SCORERS: dict[str, ScorerDef] = {
-    "llm-rubric": ScorerDef(llm_rubric, _validate_rubric),
-    "factuality": ScorerDef(factuality, _validate),
+    "llm-rubric": ScorerDef(llm_rubric, _validate_rubric, graded=True),
+    "factuality": ScorerDef(factuality, _validate, graded=True),
 }

@@ -100,7 +100,11 @@ def weighted_mean(scorers: list[ScorerSpec], scores: list[Score]) -> float:
 
 
 def _render(spec: ScorerSpec, variables: dict[str, Any], ctx: ScoreContext) -> ScorerSpec:
-    where = f"{ctx.prompt}:{spec.line}" if spec.line else ctx.prompt
+    return render_options(spec, variables, ctx.repo_root, f"{ctx.prompt}:{spec.line}" if spec.line else ctx.prompt)
+
+
+def render_options(spec: ScorerSpec, variables: dict[str, Any], repo_root: Path, where: str) -> ScorerSpec:
+    """The scorer with its templated options rendered for one case; UserError for a missing variable."""
     fields = spec.model_dump(exclude={"line"})
     for key in ["value", *spec.options]:
         if key == _SET_KEY and spec.type == _SET:
@@ -109,9 +113,15 @@ def _render(spec: ScorerSpec, variables: dict[str, Any], ctx: ScoreContext) -> S
             continue  # code stays code: `{{ output }}` in it would let the model write the script
         native = _lookup(fields[key], variables)
         if native is None:
-            native = render_value(fields[key], variables, ctx.repo_root, where)
+            native = render_value(fields[key], variables, repo_root, where)
         fields[key] = native
     return ScorerSpec(**fields, line=spec.line)
+
+
+def grades_with_a_model(spec: ScorerSpec) -> bool:
+    """The scorer calls a grader (or embedding) model once per answer it scores."""
+    found = _REGISTRY.get(_split(spec.type)[0])
+    return found is not None and found.graded
 
 
 def _lookup(value: Any, variables: dict[str, Any]) -> Any:

@@ -41,4 +41,4 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     return threshold_problems(spec, 0, 1)
 
 
-SCORERS: dict[str, ScorerDef] = {"similar": ScorerDef(similar, _validate)}
+SCORERS: dict[str, ScorerDef] = {"similar": ScorerDef(similar, _validate, graded=True)}

@@ -18,6 +18,12 @@ def is_local(base_url: str) -> bool:
 
 def api_key(env: Mapping[str, str], variable: str, base_url: str, label: str) -> str | None:
     key = env.get(variable, "").strip()
+    if not key and variable in env:
+        # `${{ secrets.X }}` of a secret that doesn't exist (a fork PR, a typo) expands to "": each
+        # call would be an HTTP 401, reported as the target failing
+        raise UserError(f"provider {label}: {variable} is set but empty — the secret it comes from is "
+                        "missing or not available to this job; define it, or remove the variable for a "
+                        "server that needs no key")
     if key or is_local(base_url):
         return key or None
     raise UserError(f"provider {label} needs an API key but {variable} is not set — add it to the job's "

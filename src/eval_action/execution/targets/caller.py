@@ -14,6 +14,7 @@ from eval_action.execution.redaction import redact_text
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.model.answer import Answer
+from eval_action.model.text import well_formed
 
 _CACHED = {"output", "tool_calls", "trace", "metadata", "input_tokens", "output_tokens"}
 
@@ -72,15 +73,15 @@ class Caller:
         return response
 
     def _redacted(self, answer: Answer) -> Answer:
-        """A key the model echoes back must not reach a score, a report or the cache."""
-        if not self.secrets:
-            return answer
+        """A key the model echoes back must not reach a score, a report or the cache; nor may a lone
+        surrogate (JSON can spell one, no UTF-8 writer takes it) reach a file."""
         dumped = json.dumps(answer.model_dump(include=_CACHED), ensure_ascii=False)
-        cleaned = redact_text(dumped, self.secrets)
+        cleaned = redact_text(well_formed(dumped), self.secrets)
         return answer if cleaned == dumped else Answer.model_validate({**json.loads(cleaned),
                                                                        "cost_usd": answer.cost_usd})
 
-    async def embed(self, target: OpenAITarget, texts: list[str], model: str) -> list[list[float]]:
+    async def embed(self, target: OpenAITarget, texts: list[str], model: str) -> tuple[list[list[float]], bool]:
+        """The vectors, and whether the cache gave them."""
         identity = target.cache_identity()
         key = None
         if identity is not None and self.cache.enabled:
@@ -88,13 +89,13 @@ class Caller:
         if key is not None and (hit := await self.cache.load(key)) is not None:
             vectors = hit.get("embeddings")
             if isinstance(vectors, list) and len(vectors) == len(texts):
-                return vectors
+                return vectors, True
         async with self.limiter.slot():
             vectors = await target.embed(texts, model)
             self.limiter.succeeded()
         if key is not None:
             self.cache.store(key, {"embeddings": vectors})
-        return vectors
+        return vectors, False
 
     def _key(self, target: Target, request: TargetRequest, repeat: int) -> str | None:
         identity = target.cache_identity()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
@@ -12,6 +14,23 @@ from eval_action.execution.targets.openai import DEFAULT_EMBEDDING_MODEL, OpenAI
 from eval_action.execution.targets.registry import make_target
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, Message, ProviderSpec
+
+# Graders judge; they must not sample. temperature 0 and a fixed seed (where the API takes one) make
+# the same output get the same grade on every run, unless the grader provider's own params say otherwise.
+GRADER_PARAMS: dict[str, Any] = {"temperature": 0, "seed": 20240601}
+_NO_SEED = {"anthropic"}  # its Messages API refuses unknown fields
+
+
+@dataclass
+class Tally:
+    """Requests made for one case (target and graders, every repeat), and how many the cache answered."""
+
+    calls: int = 0
+    cache_hits: int = 0
+
+    def count(self, cached: bool) -> None:
+        self.calls += 1
+        self.cache_hits += cached
 
 
 class RunnerGrader:
@@ -25,12 +44,21 @@ class RunnerGrader:
         self._timeout_s = timeout_s
         self._targets: dict[str, Target] = {}
 
-    async def complete(self, provider: str | ProviderSpec | None, messages: list[Message]) -> str:
-        target = self._target(self._spec(provider))
-        response = await self._caller.complete(target, TargetRequest(messages=messages))
+    def tallied(self, tally: Tally) -> TalliedGrader:
+        return TalliedGrader(self, tally)
+
+    async def complete(self, provider: str | ProviderSpec | None, messages: list[Message],
+                       tally: Tally | None = None) -> str:
+        spec = self._spec(provider)
+        params = {k: v for k, v in GRADER_PARAMS.items()
+                  if k not in spec.params and not (k == "seed" and spec.type in _NO_SEED)}
+        response = await self._caller.complete(self._target(spec), TargetRequest(messages=messages, params=params))
+        if tally is not None:
+            tally.count(response.cached)
         return response.output
 
-    async def embed(self, provider: str | ProviderSpec | None, texts: list[str]) -> list[list[float]]:
+    async def embed(self, provider: str | ProviderSpec | None, texts: list[str],
+                    tally: Tally | None = None) -> list[list[float]]:
         spec = self._spec(provider)
         target = self._target(spec)
         if not isinstance(target, OpenAITarget):
@@ -38,7 +66,10 @@ class RunnerGrader:
                             "set the scorer's `provider:` to one of type openai")
         # The default provider names a chat model; embeddings need an embedding model.
         model = spec.model if provider is not None and spec.model else DEFAULT_EMBEDDING_MODEL
-        return await self._caller.embed(target, texts, model)
+        vectors, cached = await self._caller.embed(target, texts, model)
+        if tally is not None:
+            tally.count(cached)
+        return vectors
 
     def _spec(self, provider: str | ProviderSpec | None) -> ProviderSpec:
         chosen = provider if provider is not None else self._config.defaults.grader or "default"
@@ -57,3 +88,17 @@ class RunnerGrader:
             self._targets[key] = make_target(spec, env=self._env, repo_root=self._repo_root, http=self._http,
                                              timeout_s=self._timeout_s)
         return self._targets[key]
+
+
+@dataclass(frozen=True)
+class TalliedGrader:
+    """The run's grader, counting the requests one case makes through it."""
+
+    runner: RunnerGrader
+    tally: Tally
+
+    async def complete(self, provider: str | ProviderSpec | None, messages: list[Message]) -> str:
+        return await self.runner.complete(provider, messages, self.tally)
+
+    async def embed(self, provider: str | ProviderSpec | None, texts: list[str]) -> list[list[float]]:
+        return await self.runner.embed(provider, texts, self.tally)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from eval_action.inputs.yamlio import load_yaml, read_text, show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Case
+from eval_action.model.text import well_formed_json
 
 SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml", ".json")
 ROW_SETTINGS = ("messages", "assert", "timeout_s")
@@ -43,7 +44,7 @@ def read_rows(file: Path, display: str) -> list[Row]:
 
 def _json(text: str, display: str, line_offset: int) -> Any:
     try:
-        return json.loads(text)
+        return well_formed_json(json.loads(text))
     except json.JSONDecodeError as e:
         raise UserError(f"invalid JSON: {e.msg} (column {e.colno}) — fix the syntax",
                         display, e.lineno + line_offset) from None
