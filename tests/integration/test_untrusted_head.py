@@ -60,7 +60,10 @@ def refused(out: Outcome, repo: Repo, forge: FakeForge, *words: str) -> None:
         assert word in line, line
     assert "Traceback" not in out.stderr
     assert not (repo.root / "PWNED").exists()
-    assert forge.writes() == []
+    # nothing half-posted: at most the one comment that says why nothing ran
+    posted = [c["body"] for comments in forge.comments.values() for c in comments]
+    assert all("configuration error" in body and "refus" in body for body in posted), posted
+    assert len(forge.writes()) == len(posted) <= 1
 
 
 # ---------------------------------------------------------------- item 1: no head user code, any path

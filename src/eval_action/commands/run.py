@@ -86,6 +86,7 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
     with contextlib.ExitStack() as stack:
         problems = Problems()
         plan = build_plan(settings, log, problems, changed_files)
+        refuse_untrusted_head(plan, settings)  # first: checking a python scorer imports its module
         for p in plan.prompts:
             check_prompt(p.job.spec, settings.repo_root, plan.config, problems, env)
         problems.raise_if_any()  # all of them, before the baseline's checkout and before any call
@@ -94,7 +95,6 @@ def run(settings: Settings, env: Mapping[str, str], log: Log, interactive: bool,
             for line in describe_plan(plan, settings.repeats):
                 print(log_line(line))
             return RunOutcome(report=None)
-        refuse_untrusted_head(plan, settings)
         ensure_writable(settings.output_dir, "--output-dir")  # before the calls it would waste
         expected = {"base": {path: len(job.spec.cases) for path, job in base_plan.jobs.items()},
                     "head": {p.job.spec.path: len(p.job.spec.cases) for p in plan.prompts}}

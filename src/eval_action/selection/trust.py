@@ -59,6 +59,8 @@ def user_code(spec: PromptSpec, config: Config) -> list[str]:
              if ref.provider.type in CODE_PROVIDERS]
     found += [f"scorer `{s.label}`" for s in flat_scorers(spec.scorers)
               if s.type.removeprefix("not-") in CODE_SCORERS or "transform" in s.options]  # JavaScript
+    found += [f"case `{c.id}` scorer `{s.label}`" for c in spec.cases for s in flat_scorers(c.scorers)
+              if s.type.removeprefix("not-") in CODE_SCORERS or "transform" in s.options]  # a row's `assert:`
     return found
 
 
