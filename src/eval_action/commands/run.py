@@ -19,7 +19,7 @@ from eval_action.model.errors import ExitCode, Problems, UserError
 from eval_action.model.files import ensure_writable
 from eval_action.model.results import Collected, RunReport
 from eval_action.model.settings import Settings, parse_shard
-from eval_action.model.specs import Config
+from eval_action.model.specs import Config, flat_scorers
 from eval_action.platforms.gitlab_env import mr_base_sha
 from eval_action.render.log import Log, log_line, log_stderr
 from eval_action.render.markdown import render_comment
@@ -60,7 +60,8 @@ def describe_plan(plan: Plan, repeats: int | None) -> list[str]:
     for p in plan.prompts:
         spec = p.job.spec
         # each answer: one target call, and one grader call per model-graded scorer
-        per_answer = sum(1 + sum(grades_with_a_model(s) for s in [*spec.scorers, *c.scorers]) for c in spec.cases)
+        per_answer = sum(1 + sum(map(grades_with_a_model, flat_scorers([*spec.scorers, *c.scorers])))
+                         for c in spec.cases)
         n = per_answer * (repeats or spec.repeats or plan.config.defaults.repeats)
         calls += n
         lines.append(f"{spec.path}: {len(spec.cases)} case(s), {n} call(s) — " + "; ".join(p.reasons))

@@ -13,7 +13,7 @@ from pathlib import Path
 from eval_action.execution.scorers.registry import grades_with_a_model, render_options, validate_scorer
 from eval_action.inputs.templating import case_context, render_messages
 from eval_action.model.errors import Problems, UserError
-from eval_action.model.specs import Case, Config, PromptSpec, ProviderSpec
+from eval_action.model.specs import Case, Config, PromptSpec, ProviderSpec, flat_scorers
 from eval_action.selection import trust
 
 NO_SCORERS = ("the eval has cases but no scorers, so every case would pass — add `scorers:` "
@@ -77,7 +77,8 @@ def _case_problems(spec: PromptSpec, case: Case, repo_root: Path) -> Iterator[Us
 
 def _providers(spec: PromptSpec, config: Config) -> Iterator[ProviderSpec]:
     """The providers a run of `spec` calls: its target, and the graders when a scorer grades."""
-    graded = any(grades_with_a_model(s) for s in [*spec.scorers, *(s for c in spec.cases for s in c.scorers)])
+    every = flat_scorers([*spec.scorers, *(s for c in spec.cases for s in c.scorers)])
+    graded = any(grades_with_a_model(s) for s in every)
     for ref in trust.provider_refs(spec, config):
         if ref.where == "target" or graded:
             yield ref.provider
