@@ -151,3 +151,25 @@ def test_arbitrary_structure_raises_only_user_error(fuzz_repo: Path, data: dict[
         load_prompt(file, fuzz_repo, Config())
     except UserError as e:
         assert "\n" not in str(e)
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("block.prompt.yaml", "messages:\n  - role: system\n    content: You are terse.\n  - role: user\n"
+     "    content: |\n      Country: {{ country }}\n      Capital of {{ contry }}?\n", 7),
+    ("inline.prompt.yaml", "messages:\n  - {role: user, content: \"Capital of {{ contry }}?\"}\n", 2),
+    ("body.prompt.md", "---\nevals:\n  dataset: data.jsonl\n  scorers: [{type: icontains, value: x}]\n---\n"
+     "<System>Be terse.</System>\n<User>\nCountry: {{ country }}\nCapital of {{ contry }}?\n</User>\n", 9),
+])
+def test_an_undefined_variable_names_the_template_line_and_the_dataset_row(
+        tmp_path: Path, name: str, text: str, line: int) -> None:
+    from eval_action.inputs.templating import render_messages
+
+    evals = "evals:\n  dataset: data.jsonl\n  scorers: [{type: icontains, value: x}]\n"
+    (tmp_path / name).write_text(text if name.endswith(".md") else text + evals)
+    (tmp_path / "data.jsonl").write_text('{"id": "fr", "vars": {"country": "France"}}\n'
+                                         '{"id": "de", "vars": {"country": "Germany"}}\n')
+    spec = load_prompt(Path(name), tmp_path, Config())
+    with pytest.raises(UserError) as raised:
+        render_messages(spec, spec.cases[1], tmp_path)
+    assert str(raised.value).startswith(f"{name}:{line}: template uses an undefined variable ('contry' is "
+                                        "undefined) for the row at data.jsonl:2 — ")

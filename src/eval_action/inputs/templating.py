@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jinja2
@@ -69,15 +70,20 @@ def case_context(case: Case) -> dict[str, Any]:
     return ctx
 
 
-def render(source: str, context: dict[str, Any], repo_root: Path, where: str) -> str:
-    """Render one template string; `where` ("path" or "path:line") names it in errors."""
+def render(source: str, context: dict[str, Any], repo_root: Path, where: str, line: int | None = None,
+           row: str | None = None) -> str:
+    """Render one template string; `where` ("path" or "path:line") names it in errors, `line` is the
+    file line the template starts on and `row` the dataset row ("data.jsonl:3") it is rendered for."""
     if not _STRING_RE.search(source):
         return source
     try:
         return _compile(repo_root, source).render(context)
     except jinja2.UndefinedError as e:
-        raise UserError(f"template uses an undefined variable ({e.message}) — add it to the case's vars "
-                        "or guard it with `{% if x is defined %}`", where) from None
+        at = _template_line(e.__traceback__)
+        for_row = f" for the row at {row}" if row else ""
+        raise UserError(f"template uses an undefined variable ({e.message}){for_row} — add it to that row's "
+                        "vars or guard it with `{% if x is defined %}`", where,
+                        line + at - 1 if line and at else line) from None
     except SecurityError as e:
         raise UserError(f"template refused by the sandbox ({e}) — templates may only use data, "
                         "not Python internals", where) from None
@@ -103,10 +109,23 @@ def render_value(value: Any, context: dict[str, Any], repo_root: Path, where: st
     return value
 
 
+def _template_line(tb: TracebackType | None) -> int | None:
+    """The template line an error was raised on: Jinja rewrites the traceback with a `<template>` frame."""
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
 def render_messages(spec: PromptSpec, case: Case, repo_root: Path) -> list[Message]:
     ctx = case_context(case)
     where = f"{spec.path} (case {case.id})"
-    own = [Message(role=m.role, content=render(m.content, ctx, repo_root, where)) for m in spec.messages]
+    lines = spec.message_lines or [None] * len(spec.messages)
+    own = [Message(role=m.role, content=render(m.content, ctx, repo_root, spec.path if line else where, line,
+                                               case.source or f"case {case.id}"))
+           for m, line in zip(spec.messages, lines, strict=False)]
     return own + case.messages  # a case's turns are data: sent as written
 
 

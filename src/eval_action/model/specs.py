@@ -364,6 +364,8 @@ class PromptSpec(_Spec):
     provider: ProviderSpec
     params: dict[str, Any] = Field(default_factory=dict)
     messages: list[Message]  # Jinja2 sources (mdx `{props.x}` already converted)
+    # the file line where each message's text starts, for template errors (not part of the results)
+    message_lines: list[int | None] = Field(default_factory=list, exclude=True)
     tools: list[ToolSpec] = Field(default_factory=list)
     tool_choice: ToolChoice | None = None
     cases: list[Case]

@@ -88,7 +88,8 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
                                 provider=d.provider)
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
-        params=d.params, messages=[m for m, _ in d.messages], tools=d.tools, tool_choice=d.tool_choice,
+        params=d.params, messages=[m for m, _ in d.messages], message_lines=[line for _, line in d.messages],
+        tools=d.tools, tool_choice=d.tool_choice,
         cases=cases, scorers=scorers,
         min_pass_rate=evals.min_pass_rate, regression_tolerance=evals.regression_tolerance,
         regression_confidence=evals.regression_confidence, repeats=evals.repeats,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from eval_action.inputs.prompts.build import Draft, resolve_provider
@@ -18,7 +19,9 @@ def parse_yaml(text: str, file: Path, path: str, config: Config) -> Draft:
         raise UserError("a .prompt.yaml file must be a mapping with `messages:` and `evals:`", path, 1)
     spec = validate(NativeFile, doc.data, doc)
     provider_name, provider = resolve_provider(spec.provider, config, doc)
-    messages = [(m, doc.locate(("messages", str(i), "content"))) for i, m in enumerate(spec.messages)]
+    rows = text.splitlines()
+    messages = [(m, _text_start(rows, doc.locate(("messages", str(i), "content"))))
+                for i, m in enumerate(spec.messages)]
     return Draft(
         path=path, file=file, kind="yaml", doc=doc, name=spec.name or default_name(file, [".prompt.yaml"]),
         provider_name=provider_name, provider=provider, params=spec.params, messages=messages,
@@ -36,3 +39,13 @@ def parse_md(text: str, file: Path, path: str, config: Config) -> Draft:
         messages=tagged(parts.body, path, parts.body_offset), evals=spec.evals, tools=spec.tools,
         tool_choice=spec.tool_choice,
     )
+
+
+_BLOCK = re.compile(r":\s*[|>][-+0-9]*\s*(#.*)?$")
+
+
+def _text_start(rows: list[str], line: int | None) -> int | None:
+    """The line a message's text starts on: after `content: |` for a block scalar, else the key's own."""
+    if line is None or not 0 < line <= len(rows):
+        return line
+    return line + 1 if _BLOCK.search(rows[line - 1]) else line
