@@ -18,6 +18,7 @@ from harness_ci import (
     OPENAI_KEY,
     PR,
     Outcome,
+    Repo,
     cases_prompt,
     config,
     github_env,
@@ -200,6 +201,23 @@ def test_item7_pull_request_target_on_the_base_checkout_judges_the_pr_head(
     assert data["totals"]["cases"] == 2 and data["totals"]["regressions"] == 2
     [comment] = forge.comments[PR]
     assert "regress" in comment["body"].lower()
+
+
+def test_item7_a_pr_head_the_shallow_base_checkout_lacks_is_fetched(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        fake_llm: FakeLLM, forge: FakeForge) -> None:
+    upstream = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url), "p.prompt.yaml": system_prompt("Plain.")},
+                         head_files={"p.prompt.yaml": system_prompt("Be creative.")})
+    work = tmp_path / "work"  # actions/checkout on pull_request_target: the base branch, depth 1
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "main", f"file://{upstream.root}", str(work))
+    repo = Repo(work, upstream.base, upstream.head)
+    fake_llm.respond_with(creative_fails)
+    env = {**github_env(tmp_path, repo, forge.url, event="pull_request_target"), "GITHUB_SHA": repo.base,
+           "INPUT_MODE": "blocking"}
+    out = run_cli(monkeypatch, capsys, env, work, ["ci"])
+    assert out.code == 1, out.stdout + out.stderr
+    data = results(work)
+    assert data["head"] == repo.head and data["totals"]["regressions"] == 2
 
 
 # ---------------------------------------------------------------- 9
