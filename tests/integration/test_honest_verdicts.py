@@ -183,6 +183,17 @@ def test_item6_uncommitted_edits_are_evaluated_and_labelled_working_tree(
     assert "working tree" in out.stdout + out.stderr
 
 
+def test_item6_an_untracked_prompt_file_is_selected(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        fake_llm: FakeLLM) -> None:
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url)}, head_files={})
+    (repo.root / "new.prompt.yaml").write_text(system_prompt("Plain."))  # never added to git
+    out = local(monkeypatch, capsys, repo.root, ["run", "--base", "main"])
+    assert out.code == 0, out.stdout + out.stderr
+    data = results(repo.root)
+    assert [p["path"] for p in data["prompts"]] == ["new.prompt.yaml"] and data["head"] == "working tree"
+
+
 # ---------------------------------------------------------------- 7
 def test_item7_pull_request_target_on_the_base_checkout_judges_the_pr_head(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -288,6 +299,23 @@ def test_item11_configuration_errors_reach_the_summary_and_the_comment(
     assert "icontain" in summary and "p.prompt.yaml" in summary
     [comment] = forge.comments[PR]
     assert "icontain" in comment["body"] and "configuration" in comment["body"].lower()
+    assert fake_llm.requests == []
+
+
+def test_item11_on_gitlab_the_mr_note_names_the_configuration_errors(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        fake_llm: FakeLLM) -> None:
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url), "p.prompt.yaml": prompt(ONE_CASE, None)})
+    with FakeForge(token=GITLAB_TOKEN) as gl:
+        env = {"CI": "true", "GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
+               "CI_MERGE_REQUEST_IID": "3", "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.base,
+               "CI_COMMIT_SHA": repo.head, "CI_PROJECT_ID": "42", "CI_PROJECT_DIR": str(repo.root),
+               "CI_SERVER_URL": gl.url, "CI_API_V4_URL": gl.url + "/api/v4", "CI_JOB_NAME": "eval",
+               "CI_PIPELINE_ID": "9", "GITLAB_TOKEN": GITLAB_TOKEN, "EVAL_ACTION_MODE": "informational"}
+        out = run_cli(monkeypatch, capsys, env, repo.root, ["ci"])
+        [note] = gl.comments[("gl", "42", 3)]
+    assert out.code == 2, out.stderr
+    assert "configuration error" in note["body"] and "no scorers" in note["body"]
     assert fake_llm.requests == []
 
 
