@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from eval_action.model.errors import last_line
 from eval_action.model.results import RunReport
 from eval_action.platforms.base import CIContext, Level, Platform
 from eval_action.platforms.inputs import ActionInputs
-from eval_action.render.escape import one_line
 from eval_action.render.log import log_stderr
 from eval_action.render.markdown import render_comment, render_summary
 from eval_action.render.outputs import write_all
@@ -57,7 +57,7 @@ def post_comment(platform: Platform, ctx: CIContext, body: str, create: bool = T
         outcome = platform.upsert_comment(ctx, body, create=create)
     except Exception as e:
         log_stderr(f"no comment: the {platform.name} API answered in a way eval-action can't use "
-                   f"({type(e).__name__}: {one_line(str(e))[:200]}); the report is in the job's files")
+                   f"({last_line(e)[:200]}); the report is in the job's files")
         return None
     if outcome.message:
         log_stderr(outcome.message)
