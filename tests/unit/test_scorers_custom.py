@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from eval_action.execution.scorers.base import ScoreContext
 from eval_action.execution.scorers.registry import score_case, validate_scorer
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.specs import Message, ScorerSpec
 
 USER_CODE = '''
@@ -82,10 +84,16 @@ def repo(tmp_path: Path) -> Path:
 
 
 def run(repo: Path, value: str, output: str = "Paris", **options: Any) -> Any:
-    ctx = ScoreContext(output=output, vars={"city": "Paris"}, expected="Paris", case_id="c7",
-                       prompt="prompts/p.prompt.yaml", prompt_dir=repo / "prompts", repo_root=repo,
-                       grader=_NoGrader(), messages=[])
-    return asyncio.run(score_case([ScorerSpec(type="python", value=value, **options)], ctx))["python"]
+    async def score() -> Any:
+        usercode = UserCode(dict(os.environ), threads=2)
+        ctx = ScoreContext(output=output, vars={"city": "Paris"}, expected="Paris", case_id="c7",
+                           prompt="prompts/p.prompt.yaml", prompt_dir=repo / "prompts", repo_root=repo,
+                           grader=_NoGrader(), messages=[], usercode=usercode, python=sys.executable)
+        try:
+            return await score_case([ScorerSpec(type="python", value=value, **options)], ctx)
+        finally:
+            await usercode.aclose()
+    return asyncio.run(score())["python"]
 
 
 class _NoGrader:
@@ -134,7 +142,8 @@ def test_module_form_imports_from_repo_root(repo: Path) -> None:
     ("junk_pass", 'returned "pass": maybe'),
     ("junk_dict", "python scorer returned dict"),
     ("missing_fn", "checks.py has no function 'missing_fn'"),
-    ("exits", "raised RuntimeError: SystemExit(3)"),
+    ("exits", "raised SystemExit: 3"),
+    ("NOT_CALLABLE", "checks.py has no function 'NOT_CALLABLE'"),
 ])
 def test_failures_are_errored_with_a_clear_reason(repo: Path, fn: str, reason: str) -> None:
     result = run(repo, f"checks.py:{fn}")
@@ -143,23 +152,31 @@ def test_failures_are_errored_with_a_clear_reason(repo: Path, fn: str, reason: s
     assert "\n" not in result.reason
 
 
+@pytest.mark.parametrize(("value", "reason"), [
+    ("broken.py:f", "importing it raised ModuleNotFoundError: No module named 'nothing_by_this_name'"),
+    ("no_such_module_xyz:f", "No module named 'no_such_module_xyz'"),
+])
+def test_scorers_that_cannot_be_imported_are_errored_when_run(repo: Path, value: str, reason: str) -> None:
+    result = run(repo, value)
+    assert result.errored and reason in result.reason
+
+
 @pytest.mark.parametrize("fn", ["hang", "async_hang"])
 def test_hanging_scorer_times_out_without_blocking(repo: Path, fn: str) -> None:
     started = time.monotonic()
     result = run(repo, f"checks.py:{fn}", timeout_s=0.2)
     assert time.monotonic() - started < 2
-    assert result.errored and "took longer than 0.2s" in result.reason
+    assert result.errored and "timed out after 0.2s" in result.reason
 
 
 @pytest.mark.parametrize(("value", "options", "problem"), [
     ("checks.py:exact", {}, None),
-    ("checks.py:nope", {}, "has no function 'nope'"),
-    ("checks.py:NOT_CALLABLE", {}, "has no function 'NOT_CALLABLE'"),
+    ("checks.py:nope", {}, None),  # validate imports nothing: that would run the user's code
+    ("broken.py:f", {}, None),
     ("missing.py:f", {}, "does not exist next to the prompt"),
     ("../../elsewhere.py:f", {}, "leaves the repository"),
-    ("broken.py:f", {}, "importing broken.py raised ModuleNotFoundError"),
-    ("no_such_module_xyz:f", {}, "module 'no_such_module_xyz' is not importable"),
-    ("just-a-name", {}, "must name `file.py:function` or `module:function`"),
+    ("not-a.module:f", {}, "is not a module name"),
+    ("just-a-name", {}, "must look like `module:function` or `path/file.py:function`"),
     ("checks.py:exact", {"timeout_s": 0}, "timeout_s 0 must be a positive number"),
     ("checks.py:exact", {"threshold": 2}, "threshold 2 is out of range"),
 ])

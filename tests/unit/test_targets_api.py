@@ -15,6 +15,7 @@ from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool, short_message
 from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.execution.targets.registry import make_target
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
 from eval_action.model.specs import Message, ProviderSpec
@@ -59,7 +60,7 @@ def test_openai_base_url_from_env_and_identity(fake_llm: FakeLLM) -> None:
     async def go(http: HttpPool) -> tuple[Answer, object]:
         target = make_target(ProviderSpec(type="openai", model="m"),
                              env={"OPENAI_BASE_URL": fake_llm.url + "/v1"},
-                             repo_root=Path("."), http=http, timeout_s=5)
+                             repo_root=Path("."), http=http, timeout_s=5, usercode=UserCode({}, 1))
         return await target.complete(REQUEST), target.cache_identity()
     response, identity = run(go)
     assert response.output.startswith("echo:")

@@ -14,6 +14,7 @@ import pytest
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.command import CommandTarget
 from eval_action.execution.targets.python_fn import PythonTarget
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
 from eval_action.model.specs import Message, ProviderSpec
@@ -46,8 +47,20 @@ def call(target: Target) -> Answer:
     return asyncio.run(target.complete(REQUEST))
 
 
-def python_target(root: Path, function: str, timeout_s: float = 5) -> PythonTarget:
-    return PythonTarget(ProviderSpec(type="python", function=function), repo_root=root, timeout_s=timeout_s)
+def call_python(root: Path, function: str, timeout_s: float = 5) -> Answer:
+    """A python target built and called as the runner does: inside the run, with the run's workers."""
+    async def complete() -> Answer:
+        usercode = UserCode(dict(os.environ), threads=2)
+        try:
+            return await python_target(root, function, usercode, timeout_s).complete(REQUEST)
+        finally:
+            await usercode.aclose()
+    return asyncio.run(complete())
+
+
+def python_target(root: Path, function: str, usercode: UserCode, timeout_s: float = 5) -> PythonTarget:
+    spec = ProviderSpec(type="python", function=function, python=sys.executable)
+    return PythonTarget(spec, repo_root=root, timeout_s=timeout_s, usercode=usercode)
 
 
 @pytest.fixture
@@ -59,53 +72,58 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_sync_function_gets_messages_and_context(repo: Path) -> None:
-    response = call(python_target(repo, "agent.app:plain"))
-    assert response.output == "hi|France|fr|p.prompt.yaml"
-    assert python_target(repo, "agent.app:plain").cache_identity() is None
+    assert call_python(repo, "agent.app:plain").output == "hi|France|fr|p.prompt.yaml"
+    assert python_target(repo, "agent.app:plain", UserCode({}, 1)).cache_identity() is None
 
 
 def test_async_function_and_path_form(repo: Path) -> None:
-    assert call(python_target(repo, "agent/app.py:coro")).output == "async 0"
+    assert call_python(repo, "agent/app.py:coro").output == "async 0"
 
 
 def test_dict_return_carries_tokens_and_cost(repo: Path) -> None:
-    response = call(python_target(repo, "agent.app:rich"))
+    response = call_python(repo, "agent.app:rich")
     assert (response.output, response.tokens, response.cost_usd) == ("ok", 12, 0.5)
 
 
 def test_exception_in_user_code_is_a_target_error_with_its_last_line(repo: Path) -> None:
     with pytest.raises(TargetError, match=r"agent.app:broken raised ValueError: the model exploded$"):
-        call(python_target(repo, "agent.app:broken"))
+        call_python(repo, "agent.app:broken")
     with pytest.raises(TargetError, match="returned int"):
-        call(python_target(repo, "agent.app:wrong"))
+        call_python(repo, "agent.app:wrong")
 
 
 @pytest.mark.parametrize(("function", "message"), [
-    ("agent.missing:run", "cannot import 'agent.missing'"),
-    ("agent.app:nope", "has no function 'nope'"),
-    ("../outside.py:run", "outside the repository"),
+    ("../outside.py:run", "leaves the repository"),
+    ("agent/missing.py:run", "does not exist at the repository root"),
     ("no_colon", "must look like"),
 ])
-def test_import_problems_are_user_errors(repo: Path, function: str, message: str) -> None:
+def test_reference_problems_are_user_errors_before_any_call(repo: Path, function: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
-        python_target(repo, function)
+        python_target(repo, function, UserCode({}, 1))
 
 
-def test_switching_roots_reimports_same_module_name(tmp_path: Path) -> None:
-    for name in ("head", "base"):
-        (tmp_path / name / "bot").mkdir(parents=True)
-        (tmp_path / name / "bot" / "__init__.py").write_text("")
-        (tmp_path / name / "bot" / "core.py").write_text(f"def run(m, c):\n    return {name!r}\n")
-    head = python_target(tmp_path / "head", "bot.core:run")
-    base = python_target(tmp_path / "base", "bot.core:run")
-    assert (call(head).output, call(base).output) == ("head", "base")
-    assert str(tmp_path / "head") not in sys.path
+@pytest.mark.parametrize(("function", "message"), [
+    ("agent.missing:run", "No module named 'agent.missing'"),
+    ("agent.app:nope", "has no function 'nope'"),
+])
+def test_import_problems_are_user_errors_at_the_first_call(repo: Path, function: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        call_python(repo, function)
+
+
+def test_an_interpreter_that_is_not_there_is_a_user_error(repo: Path) -> None:
+    spec = ProviderSpec(type="python", function="agent.app:plain", python=".venv/bin/python")
+    with pytest.raises(UserError, match=r"'.venv/bin/python' does not exist"):
+        PythonTarget(spec, repo_root=repo, timeout_s=1, usercode=UserCode({}, 1))
+    spec = spec.model_copy(update={"python": "python-not-installed-3.99"})
+    with pytest.raises(UserError, match="is not on PATH"):
+        PythonTarget(spec, repo_root=repo, timeout_s=1, usercode=UserCode({"PATH": ""}, 1))
 
 
 def test_slow_python_function_times_out(tmp_path: Path) -> None:
     (tmp_path / "slow.py").write_text("import time\ndef run(m, c):\n    time.sleep(1)\n    return 'late'\n")
     with pytest.raises(TargetError, match=r"timed out after 0\.1s"):
-        call(python_target(tmp_path, "slow.py:run", timeout_s=0.1))
+        call_python(tmp_path, "slow.py:run", timeout_s=0.1)
 
 
 # ------------------------------------------------------------------ command targets

@@ -98,6 +98,8 @@ def _check_key(provider: ProviderSpec, repo_root: Path, env: Mapping[str, str], 
     # imported here: `validate` passes no env and loads no target module
     from eval_action.execution.targets.http import HttpPool
     from eval_action.execution.targets.registry import make_target
+    from eval_action.execution.usercode.pool import UserCode
 
     with problems.collecting():  # building a model target reads its key, and that is all it does
-        make_target(provider, env=env, repo_root=repo_root, http=HttpPool(1), timeout_s=1)
+        make_target(provider, env=env, repo_root=repo_root, http=HttpPool(1), timeout_s=1,
+                    usercode=UserCode(env, 1))

@@ -24,11 +24,13 @@ from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.grader import RunnerGrader, Tally
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.registry import make_target
+from eval_action.execution.usercode.pool import UserCode
+from eval_action.execution.usercode.workspace import Workspaces, fixture
 from eval_action.inputs.templating import render_messages
 from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError
 from eval_action.model.results import CaseResult, Score
-from eval_action.model.specs import Case, Message, PromptJob
+from eval_action.model.specs import Case, Message, PromptJob, WorkdirCopy
 
 _GC_THRESHOLD = 50_000
 
@@ -42,6 +44,7 @@ class RunOptions:
     use_cache: bool = True
     cache_dir: Path = Path(".eval-cache")
     max_rps: float | None = None
+    keep_workdirs: Path | None = None  # where failing attempts' workspaces are kept
 
 
 OnCase = Callable[[PromptJob, CaseResult], None]
@@ -69,6 +72,9 @@ class _JobContext:
     grader: RunnerGrader
     caller: Caller
     repeats: int
+    usercode: UserCode
+    workspaces: Workspaces
+    workdir_from: Path | None  # the fixture a `{copy:}` workspace starts from
 
 
 async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, str],
@@ -76,18 +82,21 @@ async def run_jobs(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, st
     """One list of case results per job, in case order. Raises UserError for config errors."""
     limiter = Limiter(opts.concurrency, opts.max_rps)
     cache = ResponseCache(opts.cache_dir, enabled=opts.use_cache)
+    usercode = UserCode(env, opts.concurrency)
+    workspaces = Workspaces(opts.keep_workdirs)
     try:
         declared = {name for job in jobs for name in job.config.secrets}
         caller = Caller(limiter, cache, tuple(secret_values(env, names=declared)))
-        return await _run_all(jobs, opts, env, on_case, limiter, caller)
+        return await _run_all(jobs, opts, env, on_case, limiter, caller, (usercode, workspaces))
     finally:
+        await usercode.aclose()  # also when cancelled (SIGTERM): no worker outlives the run
         await cache.aclose()
 
 
 async def _run_all(jobs: list[PromptJob], opts: RunOptions, env: Mapping[str, str], on_case: OnCase | None,
-                   limiter: Limiter, caller: Caller) -> list[list[CaseResult]]:
+                   limiter: Limiter, caller: Caller, user: tuple[UserCode, Workspaces]) -> list[list[CaseResult]]:
     async with HttpPool(opts.concurrency, retries=opts.retries, limiter=limiter) as http:
-        contexts = [_context(job, opts, env, http, caller) for job in jobs]
+        contexts = [_context(job, opts, env, http, caller, *user) for job in jobs]
         rendered = [[render_messages(c.job.spec, case, c.job.repo_root) for case in c.job.spec.cases]
                     for c in contexts]
         try:
@@ -124,13 +133,15 @@ def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 
 def _context(job: PromptJob, opts: RunOptions, env: Mapping[str, str], http: HttpPool,
-             caller: Caller) -> _JobContext:
+             caller: Caller, usercode: UserCode, workspaces: Workspaces) -> _JobContext:
     target = make_target(job.spec.provider, env=env, repo_root=job.repo_root, http=http,
-                         timeout_s=opts.timeout_s)
+                         timeout_s=opts.timeout_s, usercode=usercode)
     grader = RunnerGrader(job.config, env=env, repo_root=job.repo_root, http=http, caller=caller,
-                          timeout_s=opts.timeout_s)
+                          timeout_s=opts.timeout_s, usercode=usercode)
     repeats = opts.repeats or job.spec.repeats or job.config.defaults.repeats
-    return _JobContext(job, target, grader, caller, max(1, repeats))
+    workdir = job.spec.provider.workdir
+    start_from = fixture(workdir, job.repo_root) if isinstance(workdir, WorkdirCopy) else None
+    return _JobContext(job, target, grader, caller, max(1, repeats), usercode, workspaces, start_from)
 
 
 async def _run_case(ctx: _JobContext, case: Case, messages: list[Message],
@@ -146,9 +157,21 @@ async def _run_case(ctx: _JobContext, case: Case, messages: list[Message],
 
 
 async def _run_once(ctx: _JobContext, case: Case, messages: list[Message], repeat: int) -> _Run:
+    if ctx.job.spec.provider.workdir is None:
+        return await _attempt(ctx, case, messages, repeat, None)
+    job = ctx.job
+    with ctx.workspaces.attempt(ctx.workdir_from, job.repo_root, job.spec.path, case.id, repeat) as workspace:
+        run = await _attempt(ctx, case, messages, repeat, workspace.path)
+        workspace.keep = not run.passed
+    return run
+
+
+async def _attempt(ctx: _JobContext, case: Case, messages: list[Message], repeat: int,
+                   workdir: Path | None) -> _Run:
     spec = ctx.job.spec
     request = TargetRequest(messages=messages, params=spec.params, tools=spec.tools,
-                            tool_choice=spec.tool_choice, vars=case.vars, case_id=case.id, prompt=spec.path)
+                            tool_choice=spec.tool_choice, vars=case.vars, case_id=case.id, prompt=spec.path,
+                            workdir=str(workdir) if workdir else None)
     tally = Tally()
     try:
         response = await ctx.caller.complete(ctx.target, request, repeat)
@@ -157,20 +180,21 @@ async def _run_once(ctx: _JobContext, case: Case, messages: list[Message], repea
         return _Run(None, tally, error=str(e))
     tally.count(response.cached)
     # The slot is released by now: graders take slots of their own from the same limiter.
-    scores = await _score(ctx, case, messages, response, tally)
+    scores = await _score(ctx, case, messages, response, tally, workdir)
     verdict = case_passes([*ctx.job.spec.scorers, *case.scorers], scores, ctx.job.spec.threshold)
     return _Run(response, tally, scores=scores, verdict=verdict)
 
 
 async def _score(ctx: _JobContext, case: Case, messages: list[Message],
-                 response: Answer, tally: Tally) -> dict[str, Score]:
+                 response: Answer, tally: Tally, workdir: Path | None) -> dict[str, Score]:
     spec, root = ctx.job.spec, ctx.job.repo_root
     score_ctx = ScoreContext(
         output=response.output, vars=case.vars, expected=case.expected, case_id=case.id, prompt=spec.path,
         prompt_dir=(root / spec.path).parent, repo_root=root, grader=ctx.grader.tallied(tally),
         latency_ms=response.latency_ms, tokens=response.tokens, cost_usd=_cost(ctx.job, response),
         messages=messages, cached=response.cached, tool_calls=response.tool_calls, trace=response.trace,
-        metadata=response.metadata, tools=spec.tools)
+        metadata=response.metadata, tools=spec.tools, usercode=ctx.usercode, python=spec.provider.python,
+        workdir=workdir)
     return await score_case([*spec.scorers, *case.scorers], score_ctx)
 
 

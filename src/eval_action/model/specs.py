@@ -105,6 +105,10 @@ class ToolChoice(_Spec):
 DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
 
+class WorkdirCopy(_Spec):
+    source: str = Field(alias="copy")  # a folder of the repository, copied as every attempt's workspace
+
+
 class ProviderSpec(_Spec):
     """A target: a model API, the user's Python function, or a command."""
 
@@ -114,6 +118,8 @@ class ProviderSpec(_Spec):
     api_key_env: str | None = None
     function: str | None = None  # python: "module:func" or "path/file.py:func"
     command: list[str] | None = None  # command: argv
+    python: str | None = None  # python: the interpreter of its worker (default `python3` on PATH)
+    workdir: Literal["fresh"] | WorkdirCopy | None = None  # python/command: a new folder per attempt
     params: dict[str, Any] = Field(default_factory=dict)  # merged under the prompt's params
     timeout_s: float | None = None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.answer import ToolCall, TraceStep
 from eval_action.model.results import Score
 from eval_action.model.specs import Message, ProviderSpec, ScorerSpec, ToolSpec
@@ -39,7 +40,9 @@ class ScoreContext:
     trace: list[TraceStep] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     tools: list[ToolSpec] = field(default_factory=list)  # what the prompt declared
-    workdir: Path | None = None  # the attempt's workspace, when the provider has one
+    usercode: UserCode | None = None  # python scorers run in the run's workers
+    python: str | None = None  # the prompt's provider's `python:`: its scorers share the agent's interpreter
+    workdir: Path | None = None  # the attempt's workspace (`workdir:` on the provider)
 
 
 ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]

@@ -25,6 +25,7 @@ from eval_action.execution.scorers import (
     text,
     tools,
     trajectory,
+    workspace,
 )
 from eval_action.execution.scorers._common import fmt
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
@@ -48,6 +49,7 @@ _REGISTRY: dict[str, ScorerDef] = {
     **refusal.SCORERS,
     **tools.SCORERS,
     **trajectory.SCORERS,
+    **workspace.SCORERS,
 }
 _NOT = "not-"
 _REASON_LIMIT = 300

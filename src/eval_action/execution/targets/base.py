@@ -20,6 +20,7 @@ class TargetRequest(BaseModel):
     vars: dict[str, Any] = Field(default_factory=dict)
     case_id: str = ""
     prompt: str = ""  # prompt path
+    workdir: str | None = None  # the attempt's workspace, when the provider asks for one
 
 
 class Target(Protocol):

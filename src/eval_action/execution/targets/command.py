@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from collections.abc import Mapping
@@ -11,6 +10,7 @@ from typing import Any
 
 from eval_action.execution.targets.agent_answer import KEYS, agent_answer
 from eval_action.execution.targets.base import TargetRequest
+from eval_action.execution.usercode.process import run_in_group
 from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
 from eval_action.model.specs import ProviderSpec
@@ -25,7 +25,9 @@ class CommandTarget:
             raise UserError('a `command` provider needs `command: ["program", "arg", ...]`')
         self.spec = spec
         self.argv = [_resolve(spec.command[0], env, repo_root), *spec.command[1:]]
-        self._env = dict(env)  # already scrubbed of CI tokens by the CLI; passed exactly
+        if spec.workdir is not None:  # it runs elsewhere: `agent.py` still means the repository's file
+            self.argv[1:] = [_from_root(arg, repo_root) for arg in self.argv[1:]]
+        self._env = dict(env)  # already without the CI's tokens; passed exactly
         self._cwd = repo_root
         self._timeout_s = timeout_s
         self._label = " ".join(spec.command)
@@ -37,19 +39,15 @@ class CommandTarget:
         stdin = json.dumps({"messages": [m.as_dict() for m in request.messages], "vars": request.vars,
                             "params": {**self.spec.params, **request.params}, "case_id": request.case_id,
                             "tools": [t.model_dump(exclude_none=True) for t in request.tools]})
-        proc = await asyncio.create_subprocess_exec(
-            *self.argv, cwd=self._cwd, env=self._env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
-            out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), self._timeout_s)
+            done = await run_in_group(self.argv, cwd=Path(request.workdir) if request.workdir else self._cwd,
+                                      env=self._env, stdin=stdin.encode(), timeout_s=self._timeout_s)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
             raise TargetError(f"`{self._label}` timed out after {self._timeout_s:g}s") from None
-        if proc.returncode != 0:
-            tail = err.decode(errors="replace").strip()[-_STDERR_TAIL:]
-            raise TargetError(f"`{self._label}` exited with status {proc.returncode}: {tail}".rstrip(": "))
-        return _parse_stdout(out.decode(errors="replace"), self._label)
+        if done.status != 0:
+            tail = done.stderr.decode(errors="replace").strip()[-_STDERR_TAIL:]
+            raise TargetError(f"`{self._label}` exited with status {done.status}: {tail}".rstrip(": "))
+        return _parse_stdout(done.stdout.decode(errors="replace"), self._label)
 
 
 def _parse_stdout(text: str, label: str) -> Answer:
@@ -76,3 +74,8 @@ def _resolve(program: str, env: Mapping[str, str], repo_root: Path) -> str:
         raise UserError(f"command {program!r} is not on PATH — install it in the job's image "
                         "or fix `command:`")
     return program
+
+
+def _from_root(arg: str, repo_root: Path) -> str:
+    relative = arg and not arg.startswith("-") and not Path(arg).is_absolute()
+    return str((repo_root / arg).absolute()) if relative and (repo_root / arg).exists() else arg

@@ -12,6 +12,7 @@ from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.openai import DEFAULT_EMBEDDING_MODEL, OpenAITarget
 from eval_action.execution.targets.registry import make_target
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, Message, ProviderSpec
 
@@ -35,13 +36,14 @@ class Tally:
 
 class RunnerGrader:
     def __init__(self, config: Config, *, env: Mapping[str, str], repo_root: Path, http: HttpPool,
-                 caller: Caller, timeout_s: float) -> None:
+                 caller: Caller, timeout_s: float, usercode: UserCode) -> None:
         self._config = config
         self._env = env
         self._repo_root = repo_root
         self._http = http
         self._caller = caller
         self._timeout_s = timeout_s
+        self._usercode = usercode
         self._targets: dict[str, Target] = {}
 
     def tallied(self, tally: Tally) -> TalliedGrader:
@@ -86,7 +88,7 @@ class RunnerGrader:
         key = spec.model_dump_json()
         if key not in self._targets:
             self._targets[key] = make_target(spec, env=self._env, repo_root=self._repo_root, http=self._http,
-                                             timeout_s=self._timeout_s)
+                                             timeout_s=self._timeout_s, usercode=self._usercode)
         return self._targets[key]
 
 

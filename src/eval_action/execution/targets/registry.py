@@ -11,17 +11,21 @@ from eval_action.execution.targets.command import CommandTarget
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.execution.targets.python_fn import PythonTarget
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.specs import ProviderSpec
 
 
 def make_target(spec: ProviderSpec, *, env: Mapping[str, str], repo_root: Path, http: HttpPool,
-                timeout_s: float) -> Target:
-    """Raises UserError for a spec that can't work (missing key, unimportable function, no program)."""
+                timeout_s: float, usercode: UserCode) -> Target:
+    """Raises UserError for a spec that can't work (missing key, function file or program).
+
+    User code (python functions, commands) gets `usercode.env`: the environment without the CI's tokens.
+    """
     timeout = spec.timeout_s or timeout_s
     if spec.type == "openai":
         return OpenAITarget(spec, env=env, http=http, timeout_s=timeout)
     if spec.type == "anthropic":
         return AnthropicTarget(spec, env=env, http=http, timeout_s=timeout)
     if spec.type == "python":
-        return PythonTarget(spec, repo_root=repo_root, timeout_s=timeout)
-    return CommandTarget(spec, env=env, repo_root=repo_root, timeout_s=timeout)
+        return PythonTarget(spec, repo_root=repo_root, timeout_s=timeout, usercode=usercode)
+    return CommandTarget(spec, env=usercode.env, repo_root=repo_root, timeout_s=timeout)
