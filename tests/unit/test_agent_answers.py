@@ -16,7 +16,8 @@ from eval_action.execution.targets.agent_answer import agent_answer
 from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.command import CommandTarget
 from eval_action.execution.targets.python_fn import PythonTarget
-from eval_action.model.answer import ToolCall, TraceStep
+from eval_action.execution.usercode.pool import UserCode
+from eval_action.model.answer import Answer, ToolCall, TraceStep
 from eval_action.model.errors import TargetError
 from eval_action.model.specs import Message, ProviderSpec, ToolSpec
 
@@ -37,8 +38,14 @@ def test_python_agent_returns_the_whole_answer(tmp_path: Path) -> None:
     (tmp_path / "agent.py").write_text(
         f"def run(messages, context):\n    assert context['tools'][0]['name'] == 'lookup_order'\n"
         f"    return {ANSWER!r}\n")
-    target = PythonTarget(ProviderSpec(type="python", function="agent.py:run"), repo_root=tmp_path, timeout_s=5)
-    answer = asyncio.run(target.complete(REQUEST))
+    async def complete() -> Answer:
+        usercode = UserCode(dict(os.environ), threads=1)
+        spec = ProviderSpec(type="python", function="agent.py:run", python=sys.executable)
+        try:
+            return await PythonTarget(spec, repo_root=tmp_path, timeout_s=5, usercode=usercode).complete(REQUEST)
+        finally:
+            await usercode.aclose()
+    answer = asyncio.run(complete())
     assert answer.output == "Refund issued." and answer.tool_calls == CALLS
     assert answer.trace == [TraceStep(type="tool_call", name="lookup_order", duration_ms=3.5, span="x")]
     assert answer.metadata == {"agent": "v2"} and answer.tokens == 9 and answer.cost_usd == 0.25
