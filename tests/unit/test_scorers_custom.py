@@ -215,9 +215,16 @@ def test_python_scorer_sees_the_answers_tool_calls_trace_and_metadata(tmp_path: 
         "    ok = call['name'] == 'lookup' and call['arguments'] == {'id': 1}\n"
         "    ok = ok and context['trace'][0]['type'] == 'tool_call' and context['metadata'] == {'k': 'v'}\n"
         "    return {'pass': ok, 'reason': str(context['workdir'])}\n")
-    ctx = ScoreContext(output="", vars={}, expected=None, case_id="c", prompt="p.prompt.yaml", prompt_dir=tmp_path,
-                       repo_root=tmp_path, grader=None,  # type: ignore[arg-type]
-                       tool_calls=[ToolCall(name="lookup", arguments={"id": 1})],
-                       trace=[TraceStep(type="tool_call", name="lookup")], metadata={"k": "v"})
-    score = asyncio.run(score_case([ScorerSpec(type="python", value="s.py:check")], ctx))["python"]
+    async def score() -> Any:
+        usercode = UserCode(dict(os.environ), threads=1)
+        ctx = ScoreContext(output="", vars={}, expected=None, case_id="c", prompt="p.prompt.yaml",
+                           prompt_dir=tmp_path, repo_root=tmp_path, grader=None,  # type: ignore[arg-type]
+                           tool_calls=[ToolCall(name="lookup", arguments={"id": 1})],
+                           trace=[TraceStep(type="tool_call", name="lookup")], metadata={"k": "v"},
+                           usercode=usercode, python=sys.executable)
+        try:
+            return (await score_case([ScorerSpec(type="python", value="s.py:check")], ctx))["python"]
+        finally:
+            await usercode.aclose()
+    score = asyncio.run(score())
     assert score.passed and score.reason == "None"
