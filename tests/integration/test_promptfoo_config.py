@@ -45,3 +45,13 @@ def test_unknown_scorer_keys_and_wrong_values_are_errors_with_their_line(
         "eval-action: error: capitals.prompt.yaml:12: scorer `not-contains`: contains takes one string, not a list"
         " — use contains-any (not-contains-any: none of them) or contains-all",
     ]
+
+
+def test_validate_warns_where_a_regex_means_something_else_than_in_promptfoo(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "capitals.prompt.yaml").write_text(PROMPT.split("    - type: llm-rubric")[0]
+                                               + "    - {type: regex, value: 'Paris$'}\n")
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert ("eval-action: warning: capitals.prompt.yaml:7: scorer `regex`: pattern /Paris$/: `$` also matches "
+            "before a final newline here (JavaScript: only at the end); use `\\Z` for the very end") in captured.err

@@ -5,13 +5,16 @@ Collects every problem instead of stopping at the first, so one run lists all th
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from eval_action.execution import preflight
+from eval_action.execution.scorers.text import regex_warnings
 from eval_action.inputs.config import load_config
 from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
 from eval_action.model.errors import ExitCode, Problems, UserError, flatten
+from eval_action.model.specs import PromptSpec
 from eval_action.render.log import log_line
 
 
@@ -40,4 +43,13 @@ def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tup
         with problems.collecting():
             spec = load_prompt(root / rel, root, config)
             preflight.check_prompt(spec, root, config, problems)
+            _warn(spec)
     return [str(e) for e in problems.errors], len(paths)
+
+
+def _warn(spec: PromptSpec) -> None:
+    """A difference from promptfoo's meaning is worth a look, not a failed validate."""
+    for scorer in [*spec.scorers, *(s for case in spec.cases for s in case.scorers)]:
+        for warning in regex_warnings(scorer):
+            where = f"{spec.path}:{scorer.line}" if scorer.line else spec.path
+            print(log_line(f"warning: {where}: scorer `{scorer.label}`: {warning}"), file=sys.stderr)

@@ -127,7 +127,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as e:
-        raise ScorerError(f"invalid regex /{pattern}/: {e} — fix the pattern") from None
+        hint = " — write named groups as (?P<name>...) here" if "(?<" in pattern and "unknown extension" in str(e) \
+            else " — fix the pattern"
+        raise ScorerError(f"invalid regex /{pattern}/: {e}{hint}") from None
 
 
 async def regex(spec: ScorerSpec, ctx: ScoreContext) -> Score:
@@ -198,6 +200,23 @@ def value_check(check: Callable[[str, Any], object]) -> Validator:
         return []
 
     return validate
+
+
+# Syntax a promptfoo pattern (JavaScript RegExp) may use whose meaning differs under Python's `re`.
+_JS_DIFFERENCES = [
+    (re.compile(r"(?<!\\)\$(?:\)*)$"), "`$` also matches before a final newline here (JavaScript: only at the end); "
+                                     "use `\\Z` for the very end"),
+    (re.compile(r"\\[dwbDWB]"), "`\\d`, `\\w` and `\\b` match non-ASCII digits and letters here (JavaScript: ASCII "
+                               "only); add `(?a)` for JavaScript's meaning"),
+    (re.compile(r"\(\?P[<=]"), "`(?P<name>...)` is Python's named group; promptfoo (JavaScript) writes `(?<name>...)`"),
+]
+
+
+def regex_warnings(spec: ScorerSpec) -> list[str]:
+    """Where a literal `regex` pattern means something else than in promptfoo; [] when it doesn't."""
+    if spec.type.removeprefix("not-") != "regex" or not isinstance(spec.value, str) or is_templated(spec.value):
+        return []
+    return [f"pattern /{spec.value}/: {why}" for rx, why in _JS_DIFFERENCES if rx.search(spec.value)]
 
 
 def _check_regex(type_: str, value: Any) -> None:
