@@ -34,7 +34,7 @@ def test_ci_logs_get_a_start_line_one_line_per_finished_prompt_and_an_end_line()
     assert out.getvalue().splitlines()[0].startswith(PREFIX), "every log line is prefixed"
     assert lines[:3] == ["head: 3 cases of 2 prompts (this change)", "head: b.prompt.yaml: 0/1 passed",
                          "head: a.prompt.yaml: 1/2 passed"]
-    assert re.fullmatch(r"head: 3/3 cases, 1 passed in \d+\.\d s", lines[3])
+    assert re.fullmatch(r"head: 3/3 cases, 1 passed · done at \d+ s", lines[3])
     assert len(lines) == 4
 
 
@@ -72,7 +72,7 @@ def test_a_terminal_gets_a_counter_line_then_one_lasting_line_per_phase() -> Non
         progress.on_case(phase, job("a.prompt.yaml"), ok("2"))
     progress.close()
     screen = _terminal(out.getvalue())
-    assert [re.sub(r" in \d+\.\d s$", "", line.removeprefix(PREFIX)) for line in screen] == [
+    assert [re.sub(r" · done at \d+ s$", "", line.removeprefix(PREFIX)) for line in screen] == [
         "base: 2/2 cases, 2 passed", "head: 2/2 cases, 2 passed", ""]
     assert "base: 1/2 cases, 1 passed" in out.getvalue(), "the count is drawn while the phase runs"
 

@@ -54,6 +54,7 @@ class Progress:
         self._ticker: threading.Thread | None = None
         self._drawn = ""
         self._drawn_at = 0.0
+        self._began = time.monotonic()  # one clock for every line: base and head share one pool
 
     def start(self) -> None:
         """Before the first call: in CI, say what will run and start the ~10 s lines, so a slow first
@@ -82,12 +83,12 @@ class Progress:
 
     def _finish(self, phase: str, state: _Phase) -> None:
         """A finished phase stays on the screen as one line; the live line goes on below it."""
-        elapsed = time.monotonic() - (state.started or time.monotonic())
+        elapsed = time.monotonic() - self._began
         state.finished = True
         if self._interactive:
             self._out.write("\r" + " " * len(self._drawn) + "\r")
             self._drawn, self._drawn_at = "", 0.0
-        self._line(f"{phase}: {state.count()} in {elapsed:.1f} s")
+        self._line(f"{phase}: {state.count()} · done at {elapsed:.0f} s")
         if self._interactive:
             self._draw()
 
@@ -109,8 +110,7 @@ class Progress:
                 # a phase still waiting for its first answer (head behind base in one pool) adds no line
                 moving = [(name, s) for name, s in running if s.done] or running[:1]
                 for phase, state in moving:
-                    elapsed = time.monotonic() - (state.started or time.monotonic())
-                    self._line(f"{phase}: {state.count()} · {elapsed:.0f} s")
+                    self._line(f"{phase}: {state.count()} · {time.monotonic() - self._began:.0f} s")
 
     def _line(self, text: str) -> None:
         log_stderr(text, self._out)  # prefixed and escaped: a prompt path is the PR author's text
