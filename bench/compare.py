@@ -2,6 +2,7 @@
 
     python bench/compare.py --cases 200 --concurrency 16 --latency 0.2 --reps 5
     python bench/compare.py --promptfoo "npx promptfoo"      # how to start promptfoo, if not on PATH
+    python bench/compare.py --against /old/venv/bin/eval-action   # another installation, alternating
 
 Each repetition runs eval-action (`run --all --baseline none --no-cache`) then promptfoo
 (`eval --no-cache -j C`) against one fake server process; prints medians of wall time, wall/ideal,
@@ -45,9 +46,9 @@ def promptfoo_config(root: Path, cases: int, url: str) -> Path:
     return path
 
 
-def eval_action(root: Path, server: FakeServer) -> Timed:
+def eval_action(root: Path, server: FakeServer, executable: str = "eval-action") -> Timed:
     env = child_env(OPENAI_BASE_URL=server.url, OPENAI_API_KEY="x")
-    return run_timed(["eval-action", "run", "--all", "--baseline", "none", "--no-cache"], root, env)
+    return run_timed([executable, "run", "--all", "--baseline", "none", "--no-cache"], root, env)
 
 
 def promptfoo(command: list[str], root: Path, concurrency: int) -> Timed:
@@ -73,19 +74,24 @@ def main() -> None:
     p.add_argument("--jitter", type=float, default=0.0)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--promptfoo", default="promptfoo", help="command that starts promptfoo")
+    p.add_argument("--against", action="append", default=[], metavar="EXE",
+                   help="another eval-action executable to run alongside (printed as other1, other2...)")
     a = p.parse_args()
     command = shlex.split(a.promptfoo)
     have_promptfoo = shutil.which(command[0]) is not None
     ideal = ideal_s(a.cases, a.concurrency, a.latency)
-    runs: dict[str, list[Timed]] = {"eval-action": [], "promptfoo": []}
-    peaks: dict[str, list[int]] = {"eval-action": [], "promptfoo": []}
-    firsts: dict[str, list[float]] = {"eval-action": [], "promptfoo": []}
-    lasts: dict[str, list[float]] = {"eval-action": [], "promptfoo": []}  # last answer -> process exit
+    names = ["eval-action", *(f"other{i + 1}" for i in range(len(a.against))), "promptfoo"]
+    runs: dict[str, list[Timed]] = {n: [] for n in names}
+    peaks: dict[str, list[int]] = {n: [] for n in names}
+    firsts: dict[str, list[float]] = {n: [] for n in names}
+    lasts: dict[str, list[float]] = {n: [] for n in names}  # last answer -> process exit
     with tempfile.TemporaryDirectory() as tmp, fake_server(a.latency, a.jitter) as server:
         root = make_repo(Path(tmp) / "repo", a.cases, a.concurrency)
         promptfoo_config(root, a.cases, server.url)
         for _ in range(a.reps):
             tools: list[tuple[str, Callable[[], Timed]]] = [("eval-action", lambda: eval_action(root, server))]
+            tools += [(f"other{i + 1}", lambda exe=exe: eval_action(root, server, exe))
+                      for i, exe in enumerate(a.against)]
             if have_promptfoo:
                 tools.append(("promptfoo", lambda: promptfoo(command, root, a.concurrency)))
             for name, fn in tools:

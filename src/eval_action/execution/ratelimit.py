@@ -126,7 +126,7 @@ class Limiter:
     def observe(self, key: str, info: RateInfo | None, status: int) -> None:
         """What an answer (2xx or not) said of `key`'s limits: its headers, or nothing."""
         pace = self._paces.get(key) or self._paces.setdefault(key, _Pace())
-        if pace.observe(info, status, self.limit) and status == 429:
+        if pace.observe(info, status, self.in_flight) and status == 429:
             self._cut(time.monotonic())
 
     def _cut(self, now: float) -> None:
@@ -164,21 +164,22 @@ class _Pace:
                 return
             await asyncio.sleep(start - now)
 
-    def observe(self, info: RateInfo | None, status: int, concurrency: int) -> bool:
+    def observe(self, info: RateInfo | None, status: int, in_flight: int) -> bool:
         """Update from one answer; True when its headers say a limit is used up."""
         if info is not None and (info.requests is not None or info.tokens is not None):
             self.told = True
-            return self._told(info, concurrency)
+            return self._told(info, in_flight)
         if not self.told:
             self._count(status)
         return False
 
-    def _told(self, info: RateInfo, concurrency: int) -> bool:
+    def _told(self, info: RateInfo, in_flight: int) -> bool:
         requests = info.requests
         rate = requests.refill_per_s() if requests is not None else None
         if requests is not None:
-            # Pace only when what is left could run out before answers report again.
-            self.interval = 1 / rate if rate and requests.remaining <= concurrency else 0.0
+            # Pace only while the requests out now could use up what is left; more left over (the
+            # pace fell behind, the budget refilled) is spent at once: pacing it lost ~5% at 20/s.
+            self.interval = 1 / rate if rate and requests.remaining <= in_flight else 0.0
         if not info.exhausted:
             return False
         wait = info.wait_s()

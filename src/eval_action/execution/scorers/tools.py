@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from eval_action.execution.scorers._common import fmt, is_templated, threshold_problems
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.model.answer import ToolCall
@@ -40,6 +38,8 @@ def _call_problem(call: ToolCall, tool: ToolSpec | None) -> str | None:
     schema = tool.parameters
     if not schema.get("properties") and "additionalProperties" not in schema:
         schema = {**schema, "additionalProperties": False}  # a tool without parameters takes none
+    import jsonschema  # ~35 ms to import: paid only by runs that check tool calls
+
     try:
         jsonschema.validate(call.arguments, schema)
     except jsonschema.ValidationError as e:
