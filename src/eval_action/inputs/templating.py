@@ -20,6 +20,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from eval_action.inputs.paths import resolve_inside
+from eval_action.inputs.template_bounds import BoundedSandbox, TemplateTooBig, collect, deadline
 from eval_action.inputs.yamlio import read_text, show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Case, Message, PromptSpec
@@ -46,7 +47,7 @@ class _RepoLoader(jinja2.BaseLoader):
 
 @functools.lru_cache(maxsize=64)
 def environment(repo_root: Path) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+    return BoundedSandbox(
         undefined=jinja2.StrictUndefined,
         loader=_RepoLoader(repo_root),
         autoescape=False,
@@ -77,7 +78,10 @@ def render(source: str, context: dict[str, Any], repo_root: Path, where: str, li
     if not _STRING_RE.search(source):
         return source
     try:
-        return _compile(repo_root, source).render(context)
+        with deadline():
+            return collect(_compile(repo_root, source).generate(context))
+    except TemplateTooBig as e:
+        raise UserError(f"template too expensive to render: {e} — keep loops and repeats small", where) from None
     except jinja2.UndefinedError as e:
         at = _template_line(e.__traceback__)
         for_row = f" for the row at {row}" if row else ""

@@ -25,10 +25,30 @@ SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml", ".json")
 ROW_SETTINGS = ("messages", "assert", "timeout_s")
 RESERVED = ("id", "vars", "expected", *ROW_SETTINGS)  # anything else in a row without `vars` is a var
 Row = tuple[Any, int | None]  # raw row and the file line it starts on
+MAX_DEPTH = 64
 
 
 def read_rows(file: Path, display: str) -> list[Row]:
     """Raw rows of a dataset file, by suffix (checked by the caller against SUFFIXES)."""
+    rows = _rows(file, display)
+    for row, line in rows:
+        _check_depth(row, display, line)
+    return rows
+
+
+def _check_depth(value: Any, display: str, line: int | None) -> None:
+    """Values nested deeper than MAX_DEPTH are refused: results.json (and every walk of the vars)
+    would fail on them later, as a crash instead of a line naming the row."""
+    level = [value]
+    for _ in range(MAX_DEPTH + 1):
+        level = [v for item in level for v in (item.values() if isinstance(item, dict) else
+                                               item if isinstance(item, list) else ())]
+        if not level:
+            return
+    raise UserError(f"row nested more than {MAX_DEPTH} levels deep — flatten it", display, line)
+
+
+def _rows(file: Path, display: str) -> list[Row]:
     text = read_text(file, display)
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
