@@ -299,3 +299,18 @@ def test_two_gitlab_pipelines_of_one_mr_converge_on_one_note(monkeypatch: pytest
         run_cli(monkeypatch, capsys, env, repo.root, ["ci", "--baseline", "none"])
         [note] = gl.comments[("gl", "42", 3)]
     assert "run=6" in note["body"]
+
+
+def test_a_failing_output_folder_still_publishes_the_comment_and_summary(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, fake_llm: FakeLLM,
+        forge: FakeForge) -> None:
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url), "p.prompt.yaml": cases_prompt(2)})
+    (repo.root / "eval-results/results.json").mkdir(parents=True)  # writable folder, unwritable file
+    out = ci(monkeypatch, capsys, tmp_path, repo, forge)
+    assert out.code == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    [line] = [ln for ln in out.stderr.splitlines() if ln.startswith("eval-action: error: ")]
+    assert "results.json" in line
+    [comment] = forge.comments[PR]
+    assert "## ✅ Eval" in comment["body"]
+    assert "Eval" in (tmp_path / "summary.md").read_text()

@@ -11,7 +11,7 @@ from eval_action.platforms.base import CIContext, Level, Platform
 from eval_action.platforms.inputs import ActionInputs
 from eval_action.render.log import log_stderr
 from eval_action.render.markdown import render_comment, render_summary
-from eval_action.render.outputs import write_all
+from eval_action.render.outputs import Written, write_all
 from eval_action.render.problems import render_problems
 
 SUMMARY_LIMIT = 1_000_000
@@ -22,7 +22,9 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
     """Files first (never lost), then the summary, outputs and annotations, then the comment.
 
     Paths in outputs and annotations are relative to `workspace` (where the job started, before
-    `working-directory`), since that is where the next step and the annotation UI look.
+    `working-directory`), since that is where the next step and the annotation UI look. When the
+    files can't be written (a full disk, a read-only folder) the report in memory is still posted
+    and summarised, and the write error is raised last, for the one error line and exit 2.
     """
     def shown(path: Path | str) -> str:
         return os.path.relpath(Path(path).absolute(), workspace or Path.cwd())
@@ -30,11 +32,16 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
     key = inputs.comment_key or ctx.comment_key
     hint = f"{output_dir.as_posix()}/report.html in this job's artifacts"
     body = render_comment(report, key=key, run_id=ctx.run_id, limit=platform.comment_limit, full_report_hint=hint)
-    written = write_all(report, output_dir, body)
-    log_stderr(f"{report.status}: {report.totals.passed}/{report.totals.cases} cases passed; wrote {output_dir}/")
+    failed: OSError | None = None
+    try:
+        written: Written | None = write_all(report, output_dir, body)
+        log_stderr(f"{report.status}: {report.totals.passed}/{report.totals.cases} cases passed; wrote {output_dir}/")
+    except OSError as e:
+        written, failed = None, e
     # the summary and outputs first: nothing the comment API answers may keep them from the job
     platform.write_summary(render_summary(report, full_report_hint=hint))
-    platform.set_outputs(_outputs(report, shown(written.results), shown(written.junit), shown(written.report)))
+    results, junit, md = (shown(written.results), shown(written.junit), shown(written.report)) if written else ("",) * 3
+    platform.set_outputs(_outputs(report, results, junit, md))
     level: Level = "error" if report.mode == "blocking" else "warning"
     for p in report.prompts:
         if p.status in ("fail", "error"):
@@ -47,6 +54,8 @@ def publish(report: RunReport, platform: Platform, ctx: CIContext, inputs: Actio
         # a PR that touches no prompt gets no new comment, but an earlier one is updated to say so
         url = post_comment(platform, ctx, body, create=report.status != "skipped")
     platform.set_outputs({"comment-url": url or ""})
+    if failed is not None:
+        raise failed
 
 
 def post_comment(platform: Platform, ctx: CIContext, body: str, create: bool = True) -> str | None:
