@@ -100,3 +100,25 @@ def test_support_agent_pr_that_calls_the_wrong_tool_regresses(tmp_path: Path, mo
     comment = Path("eval-results/report.md").read_text()
     assert '- `issue_refund({"order_id":"A1","reason":"customer contact"})`' in comment
     assert 'Baseline tool calls:\n- `lookup_order({"order_id":"A1"})`' in comment
+
+
+def test_gptme_tasks_pass_in_their_workspaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: None) -> None:
+    monkeypatch.chdir(copy_example("agents/gptme", tmp_path))
+    assert main(["run", "--all", "--baseline", "none"]) == 0
+    data = json.loads(Path("eval-results/results.json").read_text())
+    assert sorted(c["id"] for p in data["prompts"] for c in p["cases"]) == ["fix-bug", "hello", "prime100"]
+    assert data["totals"]["passed"] == 3
+    assert not Path("hello.py").exists()  # written in the attempt's workspace, not the repository
+    assert "(len(values) + 1)" in Path("fixtures/fix-bug/mean.py").read_text()  # the fixture is untouched
+
+
+def test_gptme_fix_bug_fails_when_the_agent_leaves_the_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           offline: None) -> None:
+    root = copy_example("agents/gptme", tmp_path)
+    agent = root / "agent.py"
+    agent.write_text(agent.read_text().replace('"/ len(values)"', '"/ (len(values) + 1)"'))
+    monkeypatch.chdir(root)
+    assert main(["run", "--all", "--baseline", "none"]) == 1
+    data = json.loads(Path("eval-results/results.json").read_text())
+    [fix] = [c for p in data["prompts"] for c in p["cases"] if c["id"] == "fix-bug"]
+    assert not fix["passed"] and "1.5" in fix["scores"]["command"]["reason"]
