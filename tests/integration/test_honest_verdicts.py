@@ -394,3 +394,15 @@ def test_item15_stream_true_in_params_is_a_configuration_error(
     out = local(monkeypatch, capsys, repo.root, ["run", "--all", "--baseline", "none"])
     assert out.code == 2 and "stream" in out.stderr
     assert fake_llm.requests == []
+
+
+def test_n_above_one_in_params_is_a_configuration_error_naming_repeats(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        fake_llm: FakeLLM) -> None:
+    """`n: 3` bills three answers per call and scores one: the figures would not match what was paid."""
+    text = prompt(ONE_CASE, extra="params: {n: 3}\n")
+    repo = make_repo(tmp_path, {"eval-action.yaml": config(fake_llm.url), "p.prompt.yaml": text})
+    out = local(monkeypatch, capsys, repo.root, ["run", "--all", "--baseline", "none"])
+    assert out.code == 2
+    assert "params `n: 3` asks for 3 answers a call but one is scored — use `repeats: 3`" in out.stderr
+    assert fake_llm.requests == []

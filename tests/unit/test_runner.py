@@ -198,3 +198,29 @@ def test_a_prompt_threshold_passes_cases_on_the_weighted_mean(fake_llm: FakeLLM,
     (low,), (high,) = run([lenient, strict], options(tmp_path))
     assert low.passed and not high.passed
     assert not low.scores["equals"].passed  # the scores stay as they were; only the verdict is weighed
+
+
+def test_grader_calls_tokens_and_cost_are_reported_apart_from_the_targets(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    def respond(body: dict[str, Any]) -> str:
+        if "<Rubric>" in last_user_text(body):
+            return json.dumps({"pass": True, "score": 1, "reason": "ok"})
+        return "Paris"
+    fake_llm.respond_with(respond)
+    provider = ProviderSpec(type="openai", model="gpt-test", base_url=fake_llm.url + "/v1")
+    config = Config(providers={"default": provider},
+                    pricing={"gpt-test": Price(input_per_mtok=1_000_000, output_per_mtok=1_000_000)})
+    rubric = [ScorerSpec(type="llm-rubric", value="Names one city")]
+    (results,) = run([job(fake_llm, tmp_path, cases=1, scorers=rubric, config=config)], options(tmp_path))
+    case = results[0]
+    assert case.tokens == 3 and case.cost_usd == pytest.approx(3)  # the target's own: 2 words in, 1 out
+    assert case.calls == 2 and case.grader_calls == 1
+    assert case.grader_tokens is not None and case.grader_tokens > 3  # the rubric prompt is longer
+    assert case.grader_cost_usd == pytest.approx(case.grader_tokens)
+    from eval_action.model.results import PromptResult, RunReport
+    from eval_action.render.fmt import stats_parts
+    from eval_action.verdict.stats import run_stats
+
+    stats = run_stats([PromptResult(path="p", name="p", status="pass", pass_rate=100, cases=[case])], 1.0)
+    assert (stats.tokens, stats.grader_calls, stats.grader_tokens) == (3, 1, case.grader_tokens)
+    footer = stats_parts(RunReport(status="pass", mode="blocking", stats=stats))
+    assert f"1 grader call(s), {case.grader_tokens:,} tokens, ${case.grader_cost_usd:.2f}" in footer

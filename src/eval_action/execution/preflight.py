@@ -90,6 +90,11 @@ def _check_params(params: Mapping[str, object], where: str, problems: Problems) 
     if params.get("stream"):
         problems.add(UserError(f"params `stream: {params['stream']}` is not supported — eval-action reads "
                                "whole responses; remove `stream`", where))
+    # `n` answers are billed (and counted in the usage) but one is scored: the figures would not match
+    n = params.get("n")
+    if isinstance(n, int) and not isinstance(n, bool) and n > 1:
+        problems.add(UserError(f"params `n: {n}` asks for {n} answers a call but one is scored — use "
+                               f"`repeats: {n}`: every repeat is scored, and disagreements show as flaky", where))
 
 
 def _check_key(provider: ProviderSpec, repo_root: Path, env: Mapping[str, str], problems: Problems) -> None:

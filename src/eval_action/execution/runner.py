@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval_action.execution.cache import ResponseCache
+from eval_action.execution.pricing import answer_cost
 from eval_action.execution.ratelimit import Limiter
 from eval_action.execution.redaction import secret_values
 from eval_action.execution.scorers.base import ScoreContext
@@ -31,6 +32,7 @@ from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError
 from eval_action.model.results import CaseResult, Score
 from eval_action.model.specs import Case, Message, PromptJob, WorkdirCopy
+from eval_action.verdict.stats import sum_known
 
 _GC_THRESHOLD = 50_000
 
@@ -199,16 +201,7 @@ async def _score(ctx: _JobContext, case: Case, messages: list[Message],
 
 
 def _cost(job: PromptJob, response: Answer) -> float | None:
-    """What the target reported, else the config's price list for the model."""
-    if response.cost_usd is not None:
-        return response.cost_usd
-    price = job.config.pricing.get(job.spec.provider.model or "")
-    if price is None or response.tokens is None:
-        return None
-    read = price.input_per_mtok if price.cache_read_per_mtok is None else price.cache_read_per_mtok
-    write = price.input_per_mtok if price.cache_write_per_mtok is None else price.cache_write_per_mtok
-    return ((response.input_tokens or 0) * price.input_per_mtok + response.cache_read_tokens * read
-            + response.cache_write_tokens * write + (response.output_tokens or 0) * price.output_per_mtok) / 1_000_000
+    return answer_cost(job.config.pricing, job.spec.provider.model, response)
 
 
 def _combine(ctx: _JobContext, case: Case, runs: list[_Run]) -> CaseResult:
@@ -229,7 +222,11 @@ def _combine(ctx: _JobContext, case: Case, runs: list[_Run]) -> CaseResult:
         cost_usd=_cost(ctx.job, response) if response else None,
         cached=bool(response and response.cached), vars=case.vars, expected=case.expected,
         repeats=len(runs), passes=passes, flaky=0 < passes < len(runs),
-        calls=sum(r.tally.calls for r in runs), cache_hits=sum(r.tally.cache_hits for r in runs))
+        calls=sum(r.tally.calls for r in runs), cache_hits=sum(r.tally.cache_hits for r in runs),
+        grader_calls=sum(r.tally.grader_calls for r in runs),
+        grader_tokens=sum_known([r.tally.grader_tokens for r in runs]),
+        grader_cost_usd=sum_known([r.tally.grader_cost_usd for r in runs]))
+
 
 
 def _error(runs: list[_Run], total: int) -> str | None:

@@ -69,6 +69,12 @@ class CaseResult(_Result):
     """Requests this case needed: every repeat's target call and its grader calls."""
     cache_hits: int = 0
     """How many of those calls the response cache answered."""
+    grader_calls: int = 0
+    """Of `calls`, those made to graders (model-graded and embedding scorers)."""
+    grader_tokens: int | None = None
+    """Tokens the graders used for this case (not in `tokens`, which is the target's)."""
+    grader_cost_usd: float | None = None
+    """What the graders cost for this case (not in `cost_usd`)."""
     baseline: CaseResult | None = None
     """The same case run at the base revision."""
     change: CaseChange | None = None
@@ -195,6 +201,12 @@ class RunStats(_Result):
     """Calls the response cache answered."""
     calls: int = 0
     """Target and grader calls, every repeat's, from the cache or not."""
+    grader_calls: int = 0
+    """Of `calls`, those made to graders."""
+    grader_tokens: int | None = None
+    """Tokens the graders used (not in `tokens`)."""
+    grader_cost_usd: float | None = None
+    """What the graders cost (not in `cost_usd`)."""
     models: list[str] = Field(default_factory=list)
     """Models the targets named."""
 

@@ -169,6 +169,13 @@ def stats_parts(report: RunReport) -> list[str]:
         parts.append(f"{stats.tokens:,} tokens")
     if stats.cost_usd is not None:
         parts.append(usd(stats.cost_usd))
+    if stats.grader_calls:
+        spent = [f"{stats.grader_calls:,} grader call(s)"]
+        if stats.grader_tokens is not None:
+            spent.append(f"{stats.grader_tokens:,} tokens")
+        if stats.grader_cost_usd is not None:
+            spent.append(usd(stats.grader_cost_usd))
+        parts.append(", ".join(spent))
     if stats.calls:
         parts.append(f"{stats.cache_hits:,}/{stats.calls:,} calls from cache")
     parts.append(f"ran in {duration(stats.duration_s)}")

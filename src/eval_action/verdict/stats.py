@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from math import comb
+from typing import TypeVar
 
 from eval_action.model.results import CaseResult, Metrics, PromptResult, RunStats
+
+_N = TypeVar("_N", int, float)
 
 
 def mcnemar_exact(improved: int, regressed: int) -> float | None:
@@ -40,6 +43,9 @@ def run_stats(prompts: list[PromptResult], duration_s: float, models: list[str] 
                     latency_p95_ms=percentile(latencies, 95), tokens=sum(tokens) if tokens else None,
                     cost_usd=round(sum(costs), 6) if costs else None,
                     cache_hits=sum(c.cache_hits for c in cases), calls=sum(c.calls for c in cases),
+                    grader_calls=sum(c.grader_calls for c in cases),
+                    grader_tokens=sum_known([c.grader_tokens for c in cases]),
+                    grader_cost_usd=sum_known([c.grader_cost_usd for c in cases]),
                     models=models if models is not None else sorted({p.provider for p in prompts if p.provider}))
 
 
@@ -54,3 +60,9 @@ def metrics(cases: list[CaseResult]) -> Metrics:
                    cached=sum(1 for c in ran if c.cached),
                    cost_per_case=sum(costs) / len(costs) if costs else None,
                    tokens_per_case=sum(tokens) / len(tokens) if tokens else None)
+
+
+def sum_known(values: list[_N | None]) -> _N | None:
+    """The sum of the figures that are known; None when none is."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None

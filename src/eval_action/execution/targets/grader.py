@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eval_action.execution.pricing import answer_cost
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.http import HttpPool
@@ -28,10 +29,21 @@ class Tally:
 
     calls: int = 0
     cache_hits: int = 0
+    grader_calls: int = 0  # of `calls`: reported apart, so the target's own figures stay its own
+    grader_tokens: int | None = None
+    grader_cost_usd: float | None = None
 
     def count(self, cached: bool) -> None:
         self.calls += 1
         self.cache_hits += cached
+
+    def count_grader(self, cached: bool, tokens: int | None = None, cost: float | None = None) -> None:
+        self.count(cached)
+        self.grader_calls += 1
+        if tokens is not None:
+            self.grader_tokens = (self.grader_tokens or 0) + tokens
+        if cost is not None:
+            self.grader_cost_usd = (self.grader_cost_usd or 0) + cost
 
 
 class RunnerGrader:
@@ -56,7 +68,8 @@ class RunnerGrader:
                   if k not in spec.params and not (k == "seed" and spec.type in _NO_SEED)}
         response = await self._caller.complete(self._target(spec), TargetRequest(messages=messages, params=params))
         if tally is not None:
-            tally.count(response.cached)
+            tally.count_grader(response.cached, response.tokens,
+                               answer_cost(self._config.pricing, spec.model, response))
         return response.output
 
     async def embed(self, provider: str | ProviderSpec | None, texts: list[str],
@@ -70,7 +83,7 @@ class RunnerGrader:
         model = spec.model if provider is not None and spec.model else DEFAULT_EMBEDDING_MODEL
         vectors, cached = await self._caller.embed(target, texts, model)
         if tally is not None:
-            tally.count(cached)
+            tally.count_grader(cached)
         return vectors
 
     def _spec(self, provider: str | ProviderSpec | None) -> ProviderSpec:
