@@ -180,3 +180,25 @@ def test_judge_validation() -> None:
     too_high = ScorerSpec(type="similar", value="x", threshold=1.5)
     assert "out of range" in validate_scorer(too_high, here, here)[0]
     assert validate_scorer(ScorerSpec(type="factuality", threshold=0.5), here, here) == []
+
+
+@pytest.mark.parametrize(("reply", "passed", "reason"), [
+    ("The answer names Paris, the capital.\nY\nY", True, "meets the criterion; grader: The answer names Paris"),
+    ("It names Lyon, which is not the capital.\nN\nN\n", False, "does not meet the criterion; grader: It names"),
+    ("Y", True, "meets the criterion"),
+])
+def test_model_graded_closedqa_reads_promptfoo_y_and_n(fake_llm: FakeLLM, reply: str, passed: bool,
+                                                       reason: str) -> None:
+    fake_llm.respond_with(lambda body: reply)
+    result = run(fake_llm, {"type": "model-graded-closedqa", "value": "names the capital of France"})
+    assert (result.passed, result.errored, result.score) == (passed, False, float(passed))
+    assert result.reason.startswith(reason)
+    sent = last_user_text(fake_llm.requests[0].body)
+    assert "[Task]: What is the capital of France?" in sent and "[Submission]: Paris" in sent
+    assert "[Criterion]: names the capital of France" in sent
+
+
+def test_model_graded_closedqa_without_a_verdict_is_errored(fake_llm: FakeLLM) -> None:
+    fake_llm.respond_with(lambda body: "Maybe.")
+    result = run(fake_llm, {"type": "model-graded-closedqa", "value": "x"})
+    assert result.errored and "ends in neither Y nor N" in result.reason
