@@ -96,7 +96,7 @@ def action_inputs(given: dict[str, str]) -> dict[str, str]:
 def entrypoint() -> list[str]:
     dockerfile = (PROJECT / "Dockerfile").read_text()
     argv: list[str] = json.loads(re.findall(r"(?m)^ENTRYPOINT\s+(.+)$", dockerfile)[-1])
-    return [str(BIN / argv[0]), *argv[1:]]
+    return [str(BIN / Path(argv[0]).name), *argv[1:]]  # the image's venv is this test run's
 
 
 def github_event(repo: Repo, *, event: str = "pull_request", fork: bool = False) -> dict[str, Any]:

@@ -85,11 +85,20 @@ def test_action_yml_matches_schema() -> None:
 def test_action_declares_the_spec_inputs_and_outputs() -> None:
     action = load("action.yml")
     assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
-    assert list(action["inputs"]) == [*SPEC_INPUTS, "allow-untrusted-code", "gate"]
+    assert list(action["inputs"]) == [*SPEC_INPUTS, "allow-untrusted-code", "gate", "setup"]
     assert list(action["outputs"]) == SPEC_OUTPUTS
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["mode"]["default"] == "informational"
     assert all(spec.get("description") for spec in [*action["inputs"].values(), *action["outputs"].values()])
+
+
+def test_the_native_action_has_the_same_inputs_and_outputs() -> None:
+    native, action = load("native/action.yml"), load("action.yml")
+    assert errors(native, "github-actions.json") == []
+    assert native["inputs"] == action["inputs"] and list(native["outputs"]) == list(action["outputs"])
+    assert all(o["value"] == f"${{{{ steps.eval.outputs.{name} }}}}" for name, o in native["outputs"].items())
+    run = next(s for s in native["runs"]["steps"] if s.get("id") == "eval")
+    assert run["env"] == {f"INPUT_{n.upper()}": f"${{{{ inputs.{n} }}}}" for n in action["inputs"]}
 
 
 def test_action_defaults_are_valid_inputs() -> None:
@@ -106,7 +115,7 @@ def test_action_defaults_are_valid_inputs() -> None:
 def test_dockerfile_shape() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.12\.\d+-alpine3\.\d+$", text, re.M), "base image pinned to a patch tag"
-    assert re.search(r'^ENTRYPOINT \["eval-action", "ci"\]$', text, re.M)
+    assert re.search(r'^ENTRYPOINT \["/opt/eval-action/venv/bin/eval-action", "ci"\]$', text, re.M)
     assert not re.search(r"^\s*(USER|WORKDIR)\b", text, re.M), "GitHub needs root and its own cwd"
     assert "apk add --no-cache git" in text and "pip install --no-cache-dir" in text, "no package caches kept"
     assert "safe.directory" in text
@@ -190,7 +199,7 @@ def test_example_workflows_exist_and_match_schema() -> None:
 
 
 def test_zizmor_clean() -> None:
-    files = [str(p) for p in WORKFLOWS] + ["action.yml"]
+    files = [str(p) for p in WORKFLOWS] + ["action.yml", "native/action.yml"]
     result = subprocess.run([tool("zizmor"), "--offline", *files], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

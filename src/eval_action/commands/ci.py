@@ -11,6 +11,7 @@ from typing import Any
 
 from eval_action.commands.publish import publish, publish_problems
 from eval_action.commands.run import run
+from eval_action.commands.setup import run_setup
 from eval_action.execution.redaction import redact_report, redact_text, secret_values, take_ci_tokens
 from eval_action.model.errors import ExitCode, GitError, UserError, flatten
 from eval_action.model.settings import Settings, parse_shard
@@ -80,6 +81,8 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
             raise UserError(f"`{inputs.working_directory}` is not a folder of this checkout — name the folder "
                             "that holds eval-action.yaml, relative to the workspace", "working-directory")
         os.chdir(inputs.working_directory)
+    if inputs.setup:
+        run_setup(inputs.setup, env, platform, inputs.allow_untrusted_code or not ctx.untrusted_head)
     with contextlib.ExitStack() as stack:
         try:
             settings = ci_settings(args, ctx, inputs, judged_checkout(ctx, stack))

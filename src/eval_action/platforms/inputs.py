@@ -38,6 +38,7 @@ class ActionInputs(BaseModel):
     concurrency: int | None = Field(default=None, ge=1)
     repeats: int | None = Field(default=None, ge=1)
     working_directory: str | None = None
+    setup: str | None = None  # a shell command run before the evals (installs the agents' dependencies)
     output_dir: str | None = None
     shard: str | None = None  # "I/N", or "auto": GitLab's `parallel:` job index (CI_NODE_INDEX/CI_NODE_TOTAL)
     allow_untrusted_code: bool = False
@@ -84,6 +85,7 @@ INPUT_NAMES: dict[str, str] = {
     "concurrency": "concurrency",
     "repeats": "repeats",
     "working-directory": "working_directory",
+    "setup": "setup",
     "output-dir": "output_dir",
     "shard": "shard",
     "allow-untrusted-code": "allow_untrusted_code",

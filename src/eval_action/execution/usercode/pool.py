@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval_action.execution.redaction import CI_TOKENS
+from eval_action.execution.redaction import take_ci_tokens
 from eval_action.execution.usercode.refs import interpreter
 from eval_action.execution.usercode.worker import CallFailed, FunctionRef, Worker
 
@@ -40,7 +40,8 @@ class UserCode:
     """`threads`: the run's concurrency, so that many sync calls can be in flight in one worker."""
 
     def __init__(self, env: Mapping[str, str], threads: int) -> None:
-        self.env = {k: v for k, v in env.items() if k not in CI_TOKENS}  # under every command, not just ci
+        self.env = dict(env)
+        take_ci_tokens(self.env)  # under every command, not just ci
         self._threads = threads
         self._slots: dict[Checkout, _Slot] = {}
         self._all: list[Worker] = []
