@@ -47,6 +47,7 @@ class ForgeState:
     log: list[tuple[str, str, int]] = field(default_factory=list)
     next_id: int = 1000
     racing: list[str] = field(default_factory=list)  # bodies another run posts before our next create
+    whoami_hidden: bool = False  # GitLab's /user answers 404, as a gateway or an older fake might
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -268,6 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
         return {"id": n["id"], "body": n["body"], "system": False, "author": {"username": n["author"]}}
 
     def gl_user(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:
+        if st.whoami_hidden:
+            return 404, {"message": "404 Not Found"}, {}
         return 200, {"id": 77, "username": BOTS["gl"], "bot": True}, {}
 
     def gh_user(self, st: ForgeState, method: str, m: re.Match[str], q: dict[str, str], b: Any) -> Reply:

@@ -112,6 +112,16 @@ def test_never_overwrites_a_newer_pipeline(forge: FakeForge) -> None:
     assert forge.writes() == [] and "newer pipeline" in outcome.message
 
 
+def test_when_the_api_wont_say_who_we_are_only_this_projects_bot_counts(forge: FakeForge) -> None:
+    forge.state.whoami_hidden = True
+    forge.seed(KEY, [make_marker("eval", BASE, 99) + "\nforged"], author="project_99_bot_x")  # another project's
+    forge.seed(KEY, [make_marker("eval", BASE, 99) + "\npasted"], author="mallory")
+    [ours] = forge.seed(KEY, [make_marker("eval", BASE, 99) + "\nold"], author="project_42_bot_eval")
+    p = GitLabPlatform(mr_env(forge.url, pipeline=100))
+    p.upsert_comment(p.context(), body(p.context(), "new"))
+    assert forge.writes() == [("PUT", f"/api/v4/projects/42/merge_requests/3/notes/{ours}", 200)]
+
+
 def test_without_token_says_how_to_fix(forge: FakeForge) -> None:
     env = mr_env(forge.url)
     del env["GITLAB_TOKEN"]

@@ -116,6 +116,15 @@ class GitLabPlatform:
         except (gitlab.GitlabError, requests.RequestException):  # then no note counts as ours
             return None
 
+    def _whoami(self, mr: ProjectMergeRequest, posted: list[Posted]) -> str | None:
+        """Our login; when the API won't say, this project's own access-token bot, which only the
+        project's maintainers can create (`project_<id>_bot…`): no other author ever counts."""
+        login = self._login(mr)
+        if login is not None:
+            return login
+        own_bot = re.compile(rf"project_{re.escape(self._project_id())}_bot(?:_\w+)?")
+        return next((p.author for p in posted if own_bot.fullmatch(p.author)), None)
+
     def upsert_comment(self, ctx: CIContext, body: str, create: bool = True) -> PublishOutcome:
         reason = self._why_no_note(ctx)
         if reason or ctx.change_request is None:
@@ -123,7 +132,8 @@ class GitLabPlatform:
         try:
             mr = self._merge_request(ctx.change_request)
             notes = mr.notes.list(iterator=True)
-            plan = plan_sticky(_posted(notes), ctx.comment_key, ctx.run_id, lambda: self._login(mr))
+            posted = _posted(notes)
+            plan = plan_sticky(posted, ctx.comment_key, ctx.run_id, lambda: self._whoami(mr, posted))
             if plan.action == "stale":
                 return PublishOutcome(message="MR note left alone: a newer pipeline already updated it")
             if plan.action == "create" and not create:
