@@ -228,3 +228,22 @@ def test_python_scorer_sees_the_answers_tool_calls_trace_and_metadata(tmp_path: 
             await usercode.aclose()
     score = asyncio.run(score())
     assert score.passed and score.reason == "None"
+
+
+@pytest.mark.parametrize(("code", "output", "passed", "score"), [
+    ("output == 'Paris'", "Paris", True, 1.0),  # promptfoo's one-expression form
+    ("len(output) / 10", "Paris", True, 0.5),
+    ("words = output.split()\nreturn {'pass': len(words) == 2, 'score': 0.7, 'reason': 'two words'}\n",
+     "Paris France", True, 0.7),  # promptfoo's function-body form
+    ("context['vars']['city'] in output", "Lyon", False, 0.0),
+])
+def test_inline_python_runs_in_the_worker_as_promptfoo_runs_it(repo: Path, code: str, output: str, passed: bool,
+                                                               score: float) -> None:
+    result = run(repo, code, output=output)
+    assert (result.passed, result.score, result.errored) == (passed, score, False), result.reason
+
+
+def test_inline_python_is_syntax_checked_by_validate(repo: Path) -> None:
+    problems = validate_scorer(ScorerSpec(type="python", value="output ==="), repo, repo)
+    assert problems and problems[0].startswith("inline python does not parse: invalid syntax")
+    assert validate_scorer(ScorerSpec(type="python", value="output == 'x'"), repo, repo) == []

@@ -1,4 +1,5 @@
-"""`python`: the user's own scorer, `file.py:function` or `module:function`, called `fn(output, context)`.
+"""`python`: the user's own scorer, `file.py:function` or `module:function`, called `fn(output, context)`;
+or inline code as promptfoo writes it (one expression, or a function body that returns).
 
 It runs in the worker of its checkout (execution/usercode), under the interpreter the prompt's
 provider names, never in our process.
@@ -6,14 +7,21 @@ provider names, never in our process.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import hashlib
 import math
+import re
+import shutil
+import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from eval_action.execution.scorers._common import as_text, fmt, is_templated, number, threshold_problems
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.execution.usercode.refs import function_ref
-from eval_action.execution.usercode.worker import CallFailed
+from eval_action.execution.usercode.worker import CallFailed, FunctionRef
 from eval_action.model.errors import UserError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
@@ -21,6 +29,46 @@ from eval_action.model.specs import ScorerSpec
 DEFAULT_TIMEOUT_S = 30.0
 _RETURNS = 'return a bool, a float in [0, 1], or {"pass": bool, "score": float, "reason": str}'
 _WHAT = "python scorer"
+
+
+_REF_RE = re.compile(r"[\w./:-]+")  # what a `file.py:function` or `module:function` attempt looks like
+
+
+def is_inline(value: str) -> bool:
+    """Code, not a reference: it has spaces, operators or lines (`output == 'x'`, `len(output) > 3`)."""
+    return _REF_RE.fullmatch(value.strip()) is None
+
+
+def _inline_source(code: str) -> str:
+    body = textwrap.dedent(code.rstrip("\n"))
+    if "\n" not in body.strip():
+        body = f"return {body.strip()}"
+    return "import json\nimport re\n\n\ndef main(output, context):\n" + textwrap.indent(body, "    ") + "\n"
+
+
+def _check_inline(code: str) -> None:
+    """A syntax check only (compiling runs nothing): the code itself runs in the worker."""
+    try:
+        compile(_inline_source(code), "<inline python>", "exec")
+    except SyntaxError as e:
+        raise UserError(f"inline python does not parse: {e.msg} (line {e.lineno}) — fix the code") from None
+
+
+@functools.cache
+def _inline_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="eval-action-inline-"))  # private (0700): nobody else can plant code
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def inline_function(code: str) -> FunctionRef:
+    """promptfoo's inline python as `main(output, context)` in a file of its own the worker imports."""
+    _check_inline(code)
+    source = _inline_source(code)
+    path = _inline_dir() / f"inline_{hashlib.sha256(source.encode()).hexdigest()[:16]}.py"
+    if not path.exists():
+        path.write_text(source, encoding="utf-8")
+    return FunctionRef(name="main", file=path)
 
 
 # ---------------------------------------------------------------- reading what it returned
@@ -62,7 +110,7 @@ async def python(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     if ctx.usercode is None:
         raise ScorerError("python scorers run only inside a run")
     try:
-        fn = function_ref(ref, ctx.prompt_dir, ctx.repo_root, _WHAT)
+        fn = inline_function(ref) if is_inline(ref) else function_ref(ref, ctx.prompt_dir, ctx.repo_root, _WHAT)
         where = ctx.usercode.checkout(ctx.repo_root, ctx.python)
     except UserError as e:
         raise ScorerError(e.message) from None
@@ -93,7 +141,10 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     if is_templated(spec.value):
         return problems
     try:
-        function_ref(spec.value, prompt_dir, repo_root, _WHAT)
+        if is_inline(spec.value):
+            _check_inline(spec.value)
+        else:
+            function_ref(spec.value, prompt_dir, repo_root, _WHAT)
     except UserError as e:
         problems.append(e.message)
     return problems
