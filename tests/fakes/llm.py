@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 Responder = Callable[[dict[str, Any]], str]
 BodyResponder = Callable[[dict[str, Any]], dict[str, Any]]
@@ -214,7 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: dict[str, Any]) -> None:
         fake = self.server.fake
-        if self.path.endswith("/embeddings"):
+        route = urlsplit(self.path).path  # Azure adds `?api-version=…`
+        if route.endswith("/embeddings"):
             texts = body.get("input", [])
             texts = [texts] if isinstance(texts, str) else texts
             data = [{"object": "embedding", "index": i, "embedding": fake.embedder(t)}
@@ -222,13 +224,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"object": "list", "data": data, "model": body.get("model"),
                              "usage": {"prompt_tokens": 1, "total_tokens": 1}})
             return
-        if fake.body_responder is not None and self.path.endswith(("/chat/completions", "/messages")):
+        if fake.body_responder is not None and route.endswith(("/chat/completions", "/messages")):
             self._json(200, fake.body_responder(body))
             return
-        if self.path.endswith("/chat/completions"):
+        if route.endswith("/chat/completions"):
             self._json(200, _openai_answer(body, fake.responder(body)), fake.headers_for_answers())
             return
-        if self.path.endswith("/messages"):
+        if route.endswith("/messages"):
             self._json(200, _anthropic_answer(body, fake.responder(body)), fake.headers_for_answers())
             return
         self._json(404, {"error": {"message": f"no route {self.path}"}})

@@ -270,8 +270,8 @@ def test_dotdot_staying_inside_is_fine(tmp_path: Path) -> None:
 
 
 def test_load_prompts_reports_every_problem(tmp_path: Path) -> None:
-    write(tmp_path, "a.prompt.yaml", "messages: []\n")
-    write(tmp_path, "b.prompt.yaml", "messages: [{role: user, content: hi}]\n")
+    write(tmp_path, "a.prompt.yaml", "messages: []\nevals: {cases: [{x: 1}]}\n")
+    write(tmp_path, "b.prompt.yaml", "messages: [{role: user, content: hi}]\nevals: {}\n")
     with pytest.raises(UserErrors) as caught:
         load_prompts([Path("a.prompt.yaml"), Path("b.prompt.yaml")], tmp_path, CONFIG)
     lines = str(caught.value).splitlines()

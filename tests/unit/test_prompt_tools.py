@@ -185,7 +185,7 @@ def test_validate_checks_a_rows_own_scorers(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_text(json.dumps(row) + "\n")
     (tmp_path / "r.prompt.yaml").write_text(
         "messages: [{role: user, content: hi}]\nevals:\n  dataset: d.jsonl\n  scorers: [{type: contains, value: a}]\n")
-    problems, count = validate_repo(tmp_path, None, [])
+    problems, count, _ = validate_repo(tmp_path, None, [])
     assert count == 1
     assert any(p.startswith("d.jsonl:1: case `r1` scorer `trajectory:tool-usd`: unknown scorer type") and
                "did you mean 'trajectory:tool-used'?" in p for p in problems), problems

@@ -9,8 +9,10 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from eval_action.commands.publish import publish, publish_problems
-from eval_action.commands.run import run
+from eval_action.commands.run import github_token, run
 from eval_action.commands.setup import run_setup
 from eval_action.execution.redaction import redact_report, redact_text, secret_values, take_ci_tokens
 from eval_action.model.errors import ExitCode, GitError, UserError, flatten
@@ -49,7 +51,7 @@ def protect_secrets(platform: Platform, env: MutableMapping[str, str], inputs: A
 
 
 def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs,
-                checkout: Path | None = None) -> Settings:
+                checkout: Path | None = None, models_token: SecretStr | None = None) -> Settings:
     """`checkout`: the folder holding the files to judge, when it is not the working directory."""
     root = checkout or Path.cwd()
     config = Path(inputs.config) if inputs.config else None
@@ -63,7 +65,7 @@ def ci_settings(args: argparse.Namespace, ctx: CIContext, inputs: ActionInputs,
         dry_run=args.dry_run, shard=parse_shard(inputs.shard), max_rps=args.max_rps,
         allow_untrusted_code=inputs.allow_untrusted_code or not ctx.untrusted_head,
         gate=inputs.gate, gate_default="pr" if ctx.change_request is not None else "main",
-        named_by="flags" if ctx.platform == "local" else "inputs")
+        named_by="flags" if ctx.platform == "local" else "inputs", github_token=models_token)
 
 
 def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
@@ -74,6 +76,8 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
     ctx = platform.context()
     token = [inputs.token.get_secret_value()] if inputs.token else []
     snapshot = dict(env)  # the tokens leave `env` next; redaction still needs their values
+    # GitHub Models take the job's token; a GitLab token must never go there
+    models_token = (inputs.token if ctx.platform == "github" else None) or github_token(snapshot)
     protect_secrets(platform, env, inputs)
     workspace = Path.cwd()
     if inputs.working_directory:
@@ -85,7 +89,7 @@ def ci(args: argparse.Namespace, env: MutableMapping[str, str]) -> int:
         run_setup(inputs.setup, env, platform, inputs.allow_untrusted_code or not ctx.untrusted_head)
     with contextlib.ExitStack() as stack:
         try:
-            settings = ci_settings(args, ctx, inputs, judged_checkout(ctx, stack))
+            settings = ci_settings(args, ctx, inputs, judged_checkout(ctx, stack), models_token)
             with platform.group("eval-action: running the evals"):
                 outcome = run(settings, dict(env), log_stderr, interactive=False,
                               changed_files=lambda: platform.changed_files(ctx))

@@ -9,6 +9,8 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from eval_action.execution import session
 from eval_action.execution.preflight import check_prompt
 from eval_action.execution.progress import Progress
@@ -123,6 +125,12 @@ def _default_base(env: Mapping[str, str]) -> str:
     return ORIGIN_HEAD
 
 
+def github_token(env: Mapping[str, str]) -> SecretStr | None:
+    """The token `github` providers (GitHub Models) send, read before CI tokens leave the environment."""
+    found = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")
+    return SecretStr(found) if found else None
+
+
 def run_local(args: argparse.Namespace, env: MutableMapping[str, str], interactive: bool) -> int:
     settings = Settings(
         repo_root=Path.cwd(), config_path=Path(args.config) if args.config else None, mode=args.mode,
@@ -131,7 +139,7 @@ def run_local(args: argparse.Namespace, env: MutableMapping[str, str], interacti
         output_dir=Path(args.output_dir or "eval-results"), concurrency=args.concurrency,
         repeats=args.repeats, min_pass_rate=args.min_pass_rate, use_cache=not args.no_cache,
         dry_run=args.dry_run, shard=parse_shard(args.shard), max_rps=args.max_rps, gate=args.gate,
-        working_tree=args.head == "HEAD")
+        working_tree=args.head == "HEAD", github_token=github_token(env))
     snapshot = dict(env)  # CI tokens leave `env` (user code reads it) before anything runs
     take_ci_tokens(env)
     outcome = run(settings, dict(env), log_stderr, interactive)

@@ -14,26 +14,32 @@ from eval_action.inputs.config import load_config
 from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import find_prompt_files, load_prompt
 from eval_action.model.errors import ExitCode, Problems, UserError, flatten
-from eval_action.model.specs import PromptSpec
+from eval_action.model.specs import NotAnEval, PromptSpec
 from eval_action.render.log import log_line
 
 
 def validate(root: Path, config: Path | None, globs: list[str]) -> int:
-    problems, count = validate_repo(root, config, globs)
+    problems, count, skipped = validate_repo(root, config, globs)
+    for item in skipped:
+        print(f"eval-action: {item.path}: {item.reason} — skipped")
     for problem in problems:
         print(log_line(f"error: {problem}"))
     if problems:
         print(f"eval-action: {len(problems)} problem(s) in {count} prompt file(s)")
         return ExitCode.INPUT
-    print(f"eval-action: {count} prompt file(s) OK")
+    print(f"eval-action: {count - len(skipped)} prompt file(s) OK" + (f", {len(skipped)} not an eval"
+                                                                      if skipped else ""))
     return ExitCode.OK
 
 
-def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tuple[list[str], int]:
+def validate_repo(root: Path, config_path: Path | None,
+                  globs: list[str]) -> tuple[list[str], int, list[NotAnEval]]:
+    """Problems, the number of prompt files looked at, and those that are not evals."""
     try:
         config = load_config(root, config_path)
     except UserError as e:
-        return [str(e) for e in flatten(e)], 0
+        return [str(e) for e in flatten(e)], 0, []
+    skipped: list[NotAnEval] = []
     problems = Problems()
     paths = [p for p in find_prompt_files(root, config.prompts) if not globs or matches(p, globs)]
     if globs and not paths:
@@ -42,9 +48,12 @@ def validate_repo(root: Path, config_path: Path | None, globs: list[str]) -> tup
     for rel in paths:
         with problems.collecting():
             spec = load_prompt(root / rel, root, config)
-            preflight.check_prompt(spec, root, config, problems)
-            _warn(spec)
-    return [str(e) for e in problems.errors], len(paths)
+            if isinstance(spec, NotAnEval):
+                skipped.append(spec)
+            else:
+                preflight.check_prompt(spec, root, config, problems)
+                _warn(spec)
+    return [str(e) for e in problems.errors], len(paths), skipped
 
 
 def _warn(spec: PromptSpec) -> None:

@@ -47,6 +47,7 @@ class RunOptions:
     cache_dir: Path = Path(".eval-cache")
     max_rps: float | None = None
     keep_workdirs: Path | None = None  # where failing attempts' workspaces are kept
+    github_token: str | None = field(default=None, repr=False)  # for `github` providers, never for user code
 
 
 OnCase = Callable[[PromptJob, CaseResult], None]
@@ -137,9 +138,9 @@ def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
 def _context(job: PromptJob, opts: RunOptions, env: Mapping[str, str], http: HttpPool,
              caller: Caller, usercode: UserCode, workspaces: Workspaces) -> _JobContext:
     target = make_target(job.spec.provider, env=env, repo_root=job.repo_root, http=http,
-                         timeout_s=opts.timeout_s, usercode=usercode)
+                         timeout_s=opts.timeout_s, usercode=usercode, github_token=opts.github_token)
     grader = RunnerGrader(job.config, env=env, repo_root=job.repo_root, http=http, caller=caller,
-                          timeout_s=opts.timeout_s, usercode=usercode)
+                          timeout_s=opts.timeout_s, usercode=usercode, github_token=opts.github_token)
     repeats = opts.repeats or job.spec.repeats or job.config.defaults.repeats
     workdir = job.spec.provider.workdir
     start_from = fixture(workdir, job.repo_root) if isinstance(workdir, WorkdirCopy) else None

@@ -21,7 +21,8 @@ def run_options(settings: Settings, plan: Plan) -> RunOptions:
     return RunOptions(concurrency=settings.concurrency or d.concurrency, timeout_s=d.timeout_s,
                       retries=d.retries, repeats=settings.repeats, use_cache=settings.use_cache and plan.use_cache,
                       cache_dir=settings.repo_root / plan.config.cache.dir, max_rps=settings.max_rps or d.max_rps,
-                      keep_workdirs=settings.output_dir / "workdirs")
+                      keep_workdirs=settings.output_dir / "workdirs",
+                      github_token=settings.github_token.get_secret_value() if settings.github_token else None)
 
 
 def execute(plan: Plan, base_plan: baseline.BaselinePlan, settings: Settings, env: Mapping[str, str],

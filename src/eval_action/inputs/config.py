@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from eval_action.inputs.paths import repo_relative, resolve_inside
@@ -10,6 +11,10 @@ from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, ProviderSpec
 
 CONFIG_FILE = "eval-action.yaml"
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# `${env:NAME}` in a header value: the one syntax for reading a variable into provider settings.
+ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def load_config(repo_root: Path, path: Path | None = None) -> Config:
@@ -21,6 +26,7 @@ def load_config(repo_root: Path, path: Path | None = None) -> Config:
     file = path if path is not None else repo_root / CONFIG_FILE
     display = _display(repo_root, file)
     if path is None and not file.exists():
+        _near_miss(repo_root)
         return Config()
     if not file.is_file():
         raise UserError("config file not found — check the --config path", display)
@@ -40,17 +46,41 @@ def load_config(repo_root: Path, path: Path | None = None) -> Config:
                                      "cache": config.cache.model_copy(update={"dir": cache})})
 
 
+def _near_miss(repo_root: Path) -> None:
+    """A config under a slightly different name would be ignored without a word, and every setting in it."""
+    for name in ("eval-action.yml", ".eval-action.yaml", "eval_action.yaml", "eval-action.yaml.yml"):
+        if (repo_root / name).is_file():
+            raise UserError(f"found {name}, but eval-action reads {CONFIG_FILE} — rename it (or pass "
+                            f"--config {name})", name)
+
+
 def check_provider(spec: ProviderSpec, path: str, line: int | None) -> None:
     """Each provider type needs its own key; say which one is missing."""
-    if spec.type in ("openai", "anthropic") and not spec.model:
-        raise UserError(f"provider of type `{spec.type}` needs `model:` — e.g. model: gpt-4o-mini",
-                        path, line)
+    if spec.type in ("openai", "anthropic", "github") and not spec.model:
+        example = "openai/gpt-4o-mini" if spec.type == "github" else "gpt-4o-mini"
+        raise UserError(f"provider of type `{spec.type}` needs `model:` — e.g. model: {example}", path, line)
+    _check_http_options(spec, path, line)
     if spec.type == "python" and (not spec.function or ":" not in spec.function):
         raise UserError("a `python` provider needs `function: \"module:function\"` (or \"file.py:function\")",
                         path, line)
     if spec.type == "command" and not spec.command:
         raise UserError("a `command` provider needs `command:` as a list, e.g. [\"node\", \"agent.js\"]",
                         path, line)
+
+
+def _check_http_options(spec: ProviderSpec, path: str, line: int | None) -> None:
+    for name, value in spec.headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise UserError(f"header name `{show(name)}` is not a valid HTTP header name", path, line)
+        if _CONTROL.search(value) or "${" in ENV_REF.sub("", value):
+            raise UserError(f"header `{show(name)}`: the value may hold text and `${{env:NAME}}` references only "
+                            "(no line breaks, no other `${…}`)", path, line)
+    if spec.api_key_header is not None and not _HEADER_NAME.fullmatch(spec.api_key_header):
+        raise UserError(f"api_key_header `{show(spec.api_key_header)}` is not a valid HTTP header name", path, line)
+    if spec.base_url and "/openai/deployments/" in spec.base_url and not spec.api_version:
+        raise UserError("Azure's deployments API needs `api_version:` (e.g. api_version: 2024-10-21) and "
+                        "`api_key_header: api-key` — or use the v1 API: base_url: https://RESOURCE.openai.azure.com"
+                        "/openai/v1", path, line)
 
 
 def check_provider_name(name: str, providers: dict[str, ProviderSpec], path: str, line: int | None) -> None:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from eval_action.model.errors import UserError
 from eval_action.model.results import Mode
@@ -57,6 +57,9 @@ class Settings(BaseModel):
     max_rps: float | None = Field(default=None, gt=0)
     allow_untrusted_code: bool = True  # False on pull_request_target unless the user opts in
     gate: str | None = None  # the named gate profile asked for (--gate, input `gate`)
+    # The job's token for GitHub Models (`github` providers): CI tokens leave the environment user code
+    # sees, so the one model target that needs it gets it here.
+    github_token: SecretStr | None = None
     gate_default: str = "pr"  # used when it exists: `pr` on pull/merge requests and locally, `main` on pushes
     working_tree: bool = False  # a local run of HEAD: uncommitted changes are selected (and run)
     named_by: Literal["flags", "inputs"] = "flags"  # how hints name options: `--base REF` or `base-ref`

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from eval_action.model.answer import ToolCall
 
-DEFAULT_PROMPT_GLOBS = ["**/*.prompt.yaml", "**/*.prompt.md", "**/*.prompt.mdx", "**/*.prompty"]
+DEFAULT_PROMPT_GLOBS = ["**/*.prompt.yaml", "**/*.prompt.yml", "**/*.prompt.md", "**/*.prompt.mdx", "**/*.prompty"]
 
 
 class _Spec(BaseModel):
@@ -102,7 +102,7 @@ class ToolChoice(_Spec):
         return data
 
 
-DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "github": "GITHUB_TOKEN"}
 
 
 class WorkdirCopy(_Spec):
@@ -112,10 +112,13 @@ class WorkdirCopy(_Spec):
 class ProviderSpec(_Spec):
     """A target: a model API, the user's Python function, or a command."""
 
-    type: Literal["openai", "anthropic", "python", "command"]
+    type: Literal["openai", "anthropic", "github", "python", "command"]
     model: str | None = None
     base_url: str | None = None
     api_key_env: str | None = None
+    api_key_header: str | None = None  # send the key as this header's value (Azure: `api-key`), not a Bearer
+    api_version: str | None = None  # sent as the `api-version` query parameter (Azure's deployments API)
+    headers: dict[str, str] = Field(default_factory=dict)  # extra request headers; `${env:NAME}` reads a variable
     function: str | None = None  # python: "module:func" or "path/file.py:func"
     command: list[str] | None = None  # command: argv
     python: str | None = None  # python: the interpreter of its worker (default `python3` on PATH)
@@ -133,7 +136,7 @@ class ProviderSpec(_Spec):
         return self.api_key_env or self.default_key_variable
 
     def label(self) -> str:
-        if self.type in ("openai", "anthropic"):
+        if self.type in ("openai", "anthropic", "github"):
             return f"{self.type}:{self.model}"
         if self.type == "python":
             return f"python:{self.function}"
@@ -365,7 +368,7 @@ class PromptSpec(_Spec):
 
     path: str  # repository-relative, POSIX separators
     name: str
-    kind: Literal["yaml", "md", "mdx", "prompty"]
+    kind: Literal["yaml", "md", "mdx", "prompty", "github"]
     provider_name: str | None = None  # the config entry used, None when inline
     provider: ProviderSpec
     params: dict[str, Any] = Field(default_factory=dict)
@@ -388,6 +391,14 @@ class PromptSpec(_Spec):
     threshold: float | None = None
 
 
+
+@dataclass(frozen=True)
+class NotAnEval:
+    """A prompt file of a known kind with no eval block (an editor's prompt, a plain Prompty file):
+    listed, never run, never counted as a pass."""
+
+    path: str
+    reason: str = "not an eval (no cases)"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from eval_action.inputs.prompts import load_prompt
 from eval_action.model.errors import GitError, UserError
 from eval_action.model.results import BaselineState, CaseResult
 from eval_action.model.results_io import read_results
-from eval_action.model.specs import Config, PromptJob
+from eval_action.model.specs import Config, NotAnEval, PromptJob
 from eval_action.selection import git
 
 
@@ -79,6 +79,9 @@ def _load_at(repo_root: Path, rev: str, pairs: dict[str, str], config_rel: str, 
         except UserError as e:
             plan.states[head_path] = "unavailable"
             plan.notes[head_path] = [f"baseline unavailable: the base version does not load ({e})"]
+            continue
+        if isinstance(spec, NotAnEval):  # the eval block is new in this change
+            plan.states[head_path] = "new"
             continue
         plan.jobs[head_path] = PromptJob(spec=spec, repo_root=root, config=config)
         plan.states[head_path] = "compared"

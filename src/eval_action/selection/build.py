@@ -30,7 +30,7 @@ def build_plan(settings: Settings, log: Log, problems: Problems,
         paths = prefilter.candidates(changeset, tree, settings.repo_root, config, config_file, config_rel)
         if not paths and not prefilter.touches_prompt_files(changeset, config):
             return _nothing_affected(config, changeset)
-    specs = planning.load_specs(settings.repo_root, config, paths, problems)
+    specs, skipped = planning.load_specs(settings.repo_root, config, paths, problems)
     base_rev = (changeset.merge_base or changeset.base) if changeset else _resolve(settings, settings.base)
     base_cfg = baseline.base_config(settings.repo_root, base_rev, config_rel) if changeset and base_rev else None
     selection = planning.select_prompts(settings, specs, config, base_cfg, changeset, all_reason)
@@ -38,7 +38,7 @@ def build_plan(settings: Settings, log: Log, problems: Problems,
     prompts = [_planned(specs[s.path], s, config, settings, profile) for s in selection.selected]
     prompts = [p for p in prompts if p.job.spec.cases]  # a shard may hold no case of a prompt
     notes = list(selection.notes) + ([all_reason] if all_reason and not settings.prompt_globs
-                                     and not settings.run_all else [])
+                                     and not settings.run_all else []) + planning.skipped_note(skipped)
     for p in prompts:
         trust.check_key_variables(p.job.spec, config)
     trusted = not prompts or planning.cache_is_trusted(settings.repo_root, config, log)

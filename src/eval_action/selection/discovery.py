@@ -25,7 +25,8 @@ from eval_action.model.specs import Config, PromptSpec
 from eval_action.selection.changes import FileChange
 
 # Scorers that call a grader model; without their own `provider` they use `defaults.grader`.
-_GRADED = {"llm-rubric", "factuality", "similar"}
+_GRADED = {"llm-rubric", "factuality", "similar", "github/llm", "github/similarity", "github/relevance",
+           "github/coherence", "github/fluency", "github/groundedness"}
 _VERB = {"A": "added", "M": "changed", "D": "deleted", "R": "renamed"}
 
 

@@ -15,7 +15,7 @@ from eval_action.inputs.globs import matches
 from eval_action.inputs.prompts import load_prompt
 from eval_action.model.errors import GitError, Problems, UserError
 from eval_action.model.settings import Settings, Shard
-from eval_action.model.specs import Config, PromptJob, PromptSpec, Thresholds
+from eval_action.model.specs import Config, NotAnEval, PromptJob, PromptSpec, Thresholds
 from eval_action.selection import changes, discovery, git
 
 Log = Callable[[str], None]
@@ -125,13 +125,26 @@ def matching(paths: list[str], globs: list[str], config: Config) -> list[str]:
     return found
 
 
-def load_specs(root: Path, config: Config, paths: list[str], problems: Problems) -> dict[str, PromptSpec]:
-    """Every file that loads; each one that doesn't is a problem, and all of them are reported."""
-    specs = {}
+def load_specs(root: Path, config: Config, paths: list[str],
+               problems: Problems) -> tuple[dict[str, PromptSpec], list[NotAnEval]]:
+    """Every file that loads; each one that doesn't is a problem, and all of them are reported. Files
+    that are not evals come back apart: listed, never run."""
+    specs: dict[str, PromptSpec] = {}
+    skipped: list[NotAnEval] = []
     for p in paths:
         with problems.collecting():
-            specs[p] = load_prompt(root / p, root, config)
-    return specs
+            loaded = load_prompt(root / p, root, config)
+            if isinstance(loaded, NotAnEval):
+                skipped.append(loaded)
+            else:
+                specs[p] = loaded
+    return specs, skipped
+
+
+def skipped_note(skipped: list[NotAnEval]) -> list[str]:
+    if not skipped:
+        return []
+    return [f"{len(skipped)} file(s) skipped, not an eval (no cases): " + ", ".join(s.path for s in skipped)]
 
 
 def select_prompts(settings: Settings, specs: dict[str, PromptSpec], config: Config,

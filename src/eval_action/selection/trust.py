@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eval_action.inputs.config import ENV_REF
 from eval_action.inputs.yamlio import show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, PromptSpec, ProviderSpec, flat_scorers
@@ -73,11 +74,16 @@ def check_key_variables(spec: PromptSpec, config: Config) -> None:
     otherwise a prompt could send any variable of the job (a deploy key) as its bearer token."""
     for ref in provider_refs(spec, config):
         variable = ref.provider.api_key_env
-        if variable is None or variable == ref.provider.default_key_variable or variable in config.secrets:
-            continue
-        raise UserError(f"{ref.where} sends the variable {show(variable)} as its API key, but the config does "
-                        f"not declare it — add `secrets: [{show(variable)}]` to eval-action.yaml "
-                        "if it holds that provider's key", spec.path)
+        if variable is not None and variable != ref.provider.default_key_variable and variable not in config.secrets:
+            raise UserError(f"{ref.where} sends the variable {show(variable)} as its API key, but the config does "
+                            f"not declare it — add `secrets: [{show(variable)}]` to eval-action.yaml "
+                            "if it holds that provider's key", spec.path)
+        # a header's `${env:NAME}` sends that variable too: the same rule, with no default to fall back on
+        for name in (n for value in ref.provider.headers.values() for n in ENV_REF.findall(value)):
+            if name not in config.secrets:
+                raise UserError(f"{ref.where} sends the variable {show(name)} in a header, but the config does "
+                                f"not declare it — add `secrets: [{show(name)}]` to eval-action.yaml "
+                                "if it holds that gateway's key", spec.path)
 
 
 def destination(provider: ProviderSpec) -> dict[str, Any]:

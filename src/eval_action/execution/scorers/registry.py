@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from eval_action.execution.scorers import (
     custom,
+    github,
     javascript,
     judge,
     markup,
@@ -50,6 +51,7 @@ _REGISTRY: dict[str, ScorerDef] = {
     **tools.SCORERS,
     **trajectory.SCORERS,
     **workspace.SCORERS,
+    **github.SCORERS,
 }
 _NOT = "not-"
 _REASON_LIMIT = 300

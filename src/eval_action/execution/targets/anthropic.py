@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eval_action.execution.targets.anthropic_wire import parse_message, tools_payload, turns
-from eval_action.execution.targets.auth import api_key, base_url
+from eval_action.execution.targets.auth import api_key, base_url, header_values
 from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool
 from eval_action.model.answer import Answer
@@ -24,12 +24,16 @@ class AnthropicTarget:
         self.model = spec.model or "claude-haiku-4-5"
         self.base_url, self._url_origin = base_url(spec.base_url, env, "ANTHROPIC_BASE_URL", DEFAULT_BASE_URL)
         self._key = api_key(env, spec.key_variable or "", self.base_url, spec.label())
+        self._extra_headers, self._header_secrets = header_values(spec.headers, env, spec.label())
         self._http = http
         self._timeout_s = timeout_s
 
     def cache_identity(self) -> dict[str, Any] | None:
-        return {"type": "anthropic", "model": self.model, "base_url": self.base_url,
-                "params": self.spec.params}
+        identity: dict[str, Any] = {"type": "anthropic", "model": self.model, "base_url": self.base_url,
+                                    "params": self.spec.params}
+        if self.spec.headers:
+            identity["headers"] = self.spec.headers
+        return identity
 
     async def complete(self, request: TargetRequest) -> Answer:
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
@@ -38,9 +42,10 @@ class AnthropicTarget:
                                    **tools_payload(request.tools, request.tool_choice)}
         if system:
             payload["system"] = system
-        headers = {"anthropic-version": API_VERSION}
+        headers = {**self._extra_headers, "anthropic-version": API_VERSION}
         if self._key:
-            headers["x-api-key"] = self._key
+            headers[self.spec.api_key_header or "x-api-key"] = self._key
         return await self._http.post_json(f"{self.base_url}/v1/messages", payload, headers=headers,
                                           timeout_s=self._timeout_s, parse=parse_message,
-                                          secrets=[self._key] if self._key else [], origin=self._url_origin)
+                                          secrets=[k for k in [self._key, *self._header_secrets] if k],
+                                          origin=self._url_origin)

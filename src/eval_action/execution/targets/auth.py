@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from eval_action.inputs.config import ENV_REF
 from eval_action.model.errors import UserError
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -38,3 +40,19 @@ def base_url(configured: str | None, env: Mapping[str, str], variable: str, defa
     if env.get(variable):
         return env[variable].rstrip("/"), variable
     return default, f"the default (set {variable} or the provider's `base_url` to change it)"
+
+
+def header_values(headers: Mapping[str, str], env: Mapping[str, str], label: str) -> tuple[dict[str, str], list[str]]:
+    """A provider's `headers:` with each `${env:NAME}` replaced by that variable, and the values read
+    that way (secrets: a gateway key in a header is redacted like the API key)."""
+    secrets: list[str] = []
+
+    def read(match: re.Match[str]) -> str:
+        value = env.get(match.group(1), "").strip()
+        if not value:
+            raise UserError(f"provider {label}: a header reads {match.group(1)}, which is not set — add it to "
+                            "the job's environment")
+        secrets.append(value)
+        return value
+
+    return {name: ENV_REF.sub(read, template) for name, template in headers.items()}, secrets

@@ -48,8 +48,10 @@ class Tally:
 
 class RunnerGrader:
     def __init__(self, config: Config, *, env: Mapping[str, str], repo_root: Path, http: HttpPool,
-                 caller: Caller, timeout_s: float, usercode: UserCode) -> None:
+                 caller: Caller, timeout_s: float, usercode: UserCode,
+                 github_token: str | None = None) -> None:
         self._config = config
+        self._github_token = github_token
         self._env = env
         self._repo_root = repo_root
         self._http = http
@@ -101,7 +103,8 @@ class RunnerGrader:
         key = spec.model_dump_json()
         if key not in self._targets:
             self._targets[key] = make_target(spec, env=self._env, repo_root=self._repo_root, http=self._http,
-                                             timeout_s=self._timeout_s, usercode=self._usercode)
+                                             timeout_s=self._timeout_s, usercode=self._usercode,
+                                             github_token=self._github_token)
         return self._targets[key]
 
 

@@ -16,12 +16,15 @@ from eval_action.model.specs import ProviderSpec
 
 
 def make_target(spec: ProviderSpec, *, env: Mapping[str, str], repo_root: Path, http: HttpPool,
-                timeout_s: float, usercode: UserCode) -> Target:
+                timeout_s: float, usercode: UserCode, github_token: str | None = None) -> Target:
     """Raises UserError for a spec that can't work (missing key, function file or program).
 
-    User code (python functions, commands) gets `usercode.env`: the environment without the CI's tokens.
+    User code (python functions, commands) gets `usercode.env`: the environment without the CI's tokens;
+    `github_token` (the job's token) reaches `github` providers only.
     """
     timeout = spec.timeout_s or timeout_s
+    if spec.type == "github":
+        return OpenAITarget(spec, env=env, http=http, timeout_s=timeout, github_token=github_token)
     if spec.type == "openai":
         return OpenAITarget(spec, env=env, http=http, timeout_s=timeout)
     if spec.type == "anthropic":

@@ -20,6 +20,7 @@ from eval_action.model.specs import (
     Case,
     Config,
     Message,
+    NotAnEval,
     PromptSpec,
     ProviderSpec,
     ScorerSpec,
@@ -37,7 +38,7 @@ class Draft:
 
     path: str  # repository-relative
     file: Path
-    kind: Literal["yaml", "md", "mdx", "prompty"]
+    kind: Literal["yaml", "md", "mdx", "prompty", "github"]
     doc: YamlDoc
     name: str
     provider_name: str | None
@@ -46,11 +47,23 @@ class Draft:
     messages: list[tuple[Message, int | None]]  # with the file line each starts on
     evals: Evals | None
     evals_loc: Loc = ("evals",)
+    cases_key: str = "cases"  # where, under `evals_loc`, the cases and scorers stand (GitHub: testData, evaluators)
+    scorers_key: str = "scorers"
     sample: dict[str, Any] | None = None  # one case when there is no dataset (Prompty, AgentMark props)
     sample_loc: Loc = ("sample",)
     agentmark_rows: bool = False
     tools: list[ToolSpec] = field(default_factory=list)
     tool_choice: ToolChoice | None = None
+
+
+def not_an_eval(data: dict[str, Any], eval_keys: tuple[str, ...], doc: YamlDoc) -> NotAnEval:
+    """The file has none of `eval_keys`: it is not an eval, unless a key looks like a misspelt one."""
+    for key in data:
+        close = difflib.get_close_matches(str(key), eval_keys, n=1, cutoff=0.75)
+        if close and key not in eval_keys:
+            raise doc.error(f"key `{show(key)}` is not known — did you mean `{close[0]}`? (without it "
+                            "this file is not an eval)", (str(key),))
+    return NotAnEval(doc.path)
 
 
 def resolve_provider(value: str | ProviderSpec | None, config: Config, doc: YamlDoc,
@@ -100,7 +113,7 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
 
 def _scorer(d: Draft, evals: Evals, index: int, spec: ScorerSpec, repo_root: Path,
             config: Config) -> ScorerSpec:
-    line = d.doc.locate((*d.evals_loc, "scorers", str(index)))
+    line = d.doc.locate((*d.evals_loc, d.scorers_key, str(index)))
     for text in _strings([spec.value, spec.options]):
         check_template(text, repo_root, d.path, line)
     if isinstance(spec.provider, str):
@@ -138,11 +151,11 @@ def _cases(d: Draft, evals: Evals, repo_root: Path) -> tuple[Path | None, list[C
     if evals.dataset is not None:
         return _dataset(d, evals.dataset, repo_root)
     if evals.cases is not None:
-        rows = [(row, d.doc.locate((*d.evals_loc, "cases", str(i)))) for i, row in enumerate(evals.cases)]
+        rows = [(row, d.doc.locate((*d.evals_loc, d.cases_key, str(i)))) for i, row in enumerate(evals.cases)]
         cases = datasets.to_cases(rows, d.path, agentmark=d.agentmark_rows)
         if not cases:
-            raise UserError(f"`cases` is empty — add at least one case ({ZERO_CASES})", d.path,
-                            d.doc.locate((*d.evals_loc, "cases")))
+            raise UserError(f"`{d.cases_key}` is empty — add at least one case ({ZERO_CASES})", d.path,
+                            d.doc.locate((*d.evals_loc, d.cases_key)))
         return None, cases
     if d.sample is not None:
         rows = [({"vars": d.sample}, d.doc.locate(d.sample_loc))]

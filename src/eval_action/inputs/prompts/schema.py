@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,3 +88,62 @@ class PromptyHeader(_Strict):
     outputs: dict[str, Any] | None = None
     template: Any = None
     evals: Evals | None = None
+
+
+class GhString(_Strict):
+    contains: str | None = None
+    equals: str | None = None
+    startsWith: str | None = None
+    endsWith: str | None = None
+
+
+class GhChoice(_Strict):
+    choice: str
+    score: float = Field(ge=0, le=1)
+
+
+class GhLlm(_Strict):
+    modelId: str | None = None
+    prompt: str = Field(min_length=1)
+    choices: list[GhChoice] = Field(min_length=1)
+    systemPrompt: str | None = None
+
+
+class GhEvaluator(_Strict):
+    name: str = Field(min_length=1)
+    string: GhString | None = None
+    llm: GhLlm | None = None
+    uses: str | None = None
+
+
+class GhModelParameters(_Strict):
+    maxTokens: int | None = Field(default=None, ge=1)
+    maxCompletionTokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = None
+    topP: float | None = None
+    frequencyPenalty: float | None = None
+    presencePenalty: float | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+
+
+class GhMessage(_Strict):
+    role: str
+    content: str
+
+
+class GhFile(BaseModel):
+    """A GitHub Models prompt file. GitHub's own tools ignore keys they don't know, so extras are kept
+    for a did-you-mean check rather than refused outright."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    description: str | None = None
+    model: str | None = None
+    modelParameters: GhModelParameters = Field(default_factory=GhModelParameters)
+    responseFormat: Literal["text", "json_object", "json_schema"] | None = None
+    jsonSchema: str | dict[str, Any] | None = None
+    messages: list[GhMessage] = Field(min_length=1)
+    testData: list[dict[str, Any]] | None = None
+    evaluators: list[GhEvaluator] | None = None
