@@ -14,6 +14,7 @@ from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.http import HttpPool
 from eval_action.execution.targets.openai import GITHUB_MODELS_URL, OpenAITarget
 from eval_action.execution.targets.registry import make_target
+from eval_action.execution.usercode.pool import UserCode
 from eval_action.inputs.config import load_config
 from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
@@ -34,7 +35,8 @@ def run(fn: Callable[[HttpPool], Awaitable[T]]) -> T:
 
 
 def call(spec: ProviderSpec, env: Mapping[str, str]) -> Answer:
-    return run(lambda http: make_target(spec, env=env, repo_root=Path("."), http=http, timeout_s=5)
+    return run(lambda http: make_target(spec, env=env, repo_root=Path("."), http=http, timeout_s=5,
+                                        usercode=UserCode({}, 1))
                .complete(REQUEST))
 
 
@@ -151,6 +153,6 @@ def test_config_under_a_near_miss_name_gets_a_hint(tmp_path: Path) -> None:
 def test_github_kind_gets_the_job_token_handed_to_it_not_through_the_environment() -> None:
     async def build(http: HttpPool) -> Any:
         return make_target(ProviderSpec(type="github", model="openai/gpt-4o"), env={}, repo_root=Path("."),
-                           http=http, timeout_s=1, github_token="ghs_job")
+                           http=http, timeout_s=1, usercode=UserCode({}, 1), github_token="ghs_job")
     target = run(build)
     assert isinstance(target, OpenAITarget) and target._headers() == {"Authorization": "Bearer ghs_job"}
