@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,32 @@ def test_model_graded_closedqa_without_a_verdict_is_errored(fake_llm: FakeLLM) -
     fake_llm.respond_with(lambda body: "Maybe.")
     result = run(fake_llm, {"type": "model-graded-closedqa", "value": "x"})
     assert result.errored and "ends in neither Y nor N" in result.reason
+
+
+def _geval(score: object) -> Any:
+    def reply(body: dict[str, Any]) -> str:
+        if "EVALUATION CRITERIA" in json.dumps(body):
+            return '{"steps":["Check the city is named","Check it is the capital"]}'
+        return json.dumps({"score": score, "reason": "names Paris"})
+    return reply
+
+
+@pytest.mark.parametrize(("rating", "threshold", "passed", "score"), [
+    (9, None, True, 0.9), (6, None, False, 0.6), ("7", None, True, 0.7), (5, 0.5, True, 0.5),
+])
+def test_g_eval_rates_0_to_10_against_its_own_steps(fake_llm: FakeLLM, rating: object, threshold: float | None,
+                                                     passed: bool, score: float) -> None:
+    fake_llm.respond_with(_geval(rating))
+    spec: dict[str, Any] = {"type": "g-eval", "value": "Names the capital of France"}
+    if threshold is not None:
+        spec["threshold"] = threshold
+    result = run(fake_llm, spec)
+    assert (result.passed, result.score, result.errored) == (passed, pytest.approx(score), False)
+    second = json.dumps(fake_llm.requests[1].body)
+    assert "Check the city is named" in second and "Names the capital of France" in second
+
+
+@pytest.mark.parametrize("rating", [11, -1, "lots", None])
+def test_g_eval_rating_outside_0_to_10_is_errored(fake_llm: FakeLLM, rating: object) -> None:
+    fake_llm.respond_with(_geval(rating))
+    assert run(fake_llm, {"type": "g-eval", "value": "x"}).errored
