@@ -247,3 +247,15 @@ def test_a_python_agent_works_in_a_copy_of_its_fixture(tmp_path: Path) -> None:
     assert results(repo.root)["totals"]["passed"] == 2
     assert sorted(os.listdir(repo.root / "fixture")) == ["README.md"]  # the fixture itself is untouched
     assert not (repo.root / "eval-results/workdirs").exists()  # passing attempts keep nothing
+
+
+def test_a_dataset_rows_timeout_s_limits_its_own_case(tmp_path: Path) -> None:
+    row = "- {id: c1, vars: {q: 'question 1'}"
+    prompt = agent_prompt(2).replace(row + "}", row + ", timeout_s: 1}")
+    repo = make_repo(tmp_path, {
+        "eval-action.yaml": agent_config("{timeout_s: 20, retries: 0}"), "p.prompt.yaml": prompt,
+        "agent.py": "import time\ndef run(m, c):\n    time.sleep(3)\n    return 'ok'\n"})
+    code, _, err = finish(spawn({}, repo.root, RUN))
+    cases = {c["id"]: c for c in results(repo.root)["prompts"][0]["cases"]}
+    assert code == 3, err
+    assert cases["c0"]["passed"] and "timed out after 1s" in cases["c1"]["error"]

@@ -174,7 +174,7 @@ async def _attempt(ctx: _JobContext, case: Case, messages: list[Message], repeat
     spec = ctx.job.spec
     request = TargetRequest(messages=messages, params=spec.params, tools=spec.tools,
                             tool_choice=spec.tool_choice, vars=case.vars, case_id=case.id, prompt=spec.path,
-                            workdir=str(workdir) if workdir else None)
+                            workdir=str(workdir) if workdir else None, timeout_s=case.timeout_s)
     tally = Tally()
     try:
         response = await ctx.caller.complete(ctx.target, request, repeat)

@@ -21,6 +21,7 @@ class TargetRequest(BaseModel):
     case_id: str = ""
     prompt: str = ""  # prompt path
     workdir: str | None = None  # the attempt's workspace, when the provider asks for one
+    timeout_s: float | None = None  # the dataset row's own limit, over the provider's (user-code targets)
 
 
 class Target(Protocol):

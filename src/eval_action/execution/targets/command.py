@@ -39,11 +39,12 @@ class CommandTarget:
         stdin = json.dumps({"messages": [m.as_dict() for m in request.messages], "vars": request.vars,
                             "params": {**self.spec.params, **request.params}, "case_id": request.case_id,
                             "tools": [t.model_dump(exclude_none=True) for t in request.tools]})
+        timeout = request.timeout_s or self._timeout_s
         try:
             done = await run_in_group(self.argv, cwd=Path(request.workdir) if request.workdir else self._cwd,
-                                      env=self._env, stdin=stdin.encode(), timeout_s=self._timeout_s)
+                                      env=self._env, stdin=stdin.encode(), timeout_s=timeout)
         except TimeoutError:
-            raise TargetError(f"`{self._label}` timed out after {self._timeout_s:g}s") from None
+            raise TargetError(f"`{self._label}` timed out after {timeout:g}s") from None
         if done.status != 0:
             tail = done.stderr.decode(errors="replace").strip()[-_STDERR_TAIL:]
             raise TargetError(f"`{self._label}` exited with status {done.status}: {tail}".rstrip(": "))
