@@ -207,7 +207,9 @@ def test_every_attempt_of_a_command_agent_gets_a_fresh_workspace_scored_there(tm
     repo = make_repo(tmp_path, {
         "eval-action.yaml": agent_config("{timeout_s: 10, retries: 0, repeats: 2}", provider),
         "p.prompt.yaml": workdir_prompt(3, scorers), "writer.py": WRITER})
-    code, _, err = finish(spawn({}, repo.root, RUN))
+    scratch = tmp_path / "tmp"  # this run's own temporary folder: others run beside us
+    scratch.mkdir()
+    code, _, err = finish(spawn({"TMPDIR": str(scratch)}, repo.root, RUN))
     assert code == 1, err
     cases = results(repo.root)["prompts"][0]["cases"]
     assert [c["output"] for c in cases] == ["empty"] * 3  # no attempt saw another's hello.py
@@ -218,13 +220,7 @@ def test_every_attempt_of_a_command_agent_gets_a_fresh_workspace_scored_there(tm
     kept = sorted(p.relative_to(repo.root / "eval-results/workdirs") for p in
                   (repo.root / "eval-results/workdirs").glob("*/*/hello.py"))
     assert len(kept) == 6  # three cases, two repeats, all failing: each attempt's own folder
-    assert sorted(tempfile_leftovers()) == []
-
-
-def tempfile_leftovers() -> list[str]:
-    import tempfile
-    return [p.name for p in Path(tempfile.gettempdir()).glob("eval-action-workdir-*")
-            if p.stat().st_mtime > time.time() - 60]
+    assert list(scratch.glob("eval-action-workdir-*")) == []  # passing or kept, none left behind
 
 
 def test_a_python_agent_works_in_a_copy_of_its_fixture(tmp_path: Path) -> None:
