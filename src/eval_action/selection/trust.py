@@ -37,6 +37,10 @@ def provider_refs(spec: PromptSpec, config: Config) -> list[Ref]:
     for scorer in flat_scorers(spec.scorers):
         if scorer.provider is not None:
             refs += _resolve(f"scorer `{scorer.label}`", scorer.provider, config)
+    for case in spec.cases:  # a dataset row's `assert:` may name a grader of its own
+        for scorer in flat_scorers(case.scorers):
+            if scorer.provider is not None:
+                refs += _resolve(f"case `{case.id}` scorer `{scorer.label}`", scorer.provider, config)
     # graders without `provider:` fall back to this, whether or not this prompt has one today
     refs += _resolve("defaults.grader", config.defaults.grader or "default", config)
     unique: list[Ref] = []
