@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -60,6 +61,19 @@ def make_repo(root: Path, head_system: str = "Reply with the city only.") -> Rep
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "head")
     return Repo(repo, base, git(repo, "rev-parse", "HEAD"))
+
+
+def example_pr(example: Path, root: Path, prompt: str) -> Repo:
+    """`example` committed on main, and a branch that touches `prompt`: a pull request that selects it."""
+    shutil.copytree(example, root)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    base = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "-qb", "feature")
+    (root / prompt).write_text((root / prompt).read_text() + "# v2\n")
+    git(root, "commit", "-qam", "head")
+    return Repo(root, base, git(root, "rev-parse", "HEAD"))
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:

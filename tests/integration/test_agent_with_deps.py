@@ -3,18 +3,16 @@ requirements into the image's python3, a Python apart from eval-action's own env
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ci_runner import Repo, run_action
+from ci_runner import example_pr, run_action
 
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
-from support import git
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/agent-with-deps"
 
@@ -38,17 +36,9 @@ def image_python(tmp_path: Path) -> Path:
 
 def test_the_example_agent_runs_with_the_requirements_setup_installed(tmp_path: Path, llm: FakeLLM,
                                                                       forge: FakeForge, image_python: Path) -> None:
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLE, root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    base = git(root, "rev-parse", "HEAD")
-    git(root, "checkout", "-qb", "feature")
-    (root / "prompts/sizes.prompt.yaml").write_text((root / "prompts/sizes.prompt.yaml").read_text() + "# v2\n")
-    git(root, "commit", "-qam", "head")
+    repo = example_pr(EXAMPLE, tmp_path / "repo", "prompts/sizes.prompt.yaml")
     path = f"{image_python}:/usr/bin:/bin"
-    r = run_action(Repo(root, base, git(root, "rev-parse", "HEAD")), llm.url, forge.url,
+    r = run_action(repo, llm.url, forge.url,
                    {"setup": "pip install -q -r requirements.txt", "mode": "blocking"}, extra_env={"PATH": path})
     assert r.code == 0, r.stderr
     assert "2/2 cases passed" in r.summary

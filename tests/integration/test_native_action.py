@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,11 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
-from ci_runner import PROJECT, SECRET, TOKEN, Repo, clean_env, github_event
+from ci_runner import PROJECT, SECRET, TOKEN, Repo, clean_env, example_pr, github_event
 
 from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
-from support import git, parse_outputs
+from support import parse_outputs
 
 ACTION = PROJECT / "native/action.yml"
 EXAMPLE = PROJECT / "examples/agent-with-deps"
@@ -85,16 +84,8 @@ def run_native(repo: Repo, llm_url: str, forge_url: str, inputs: dict[str, str],
 
 def test_the_native_action_runs_the_agent_with_the_jobs_own_packages(
         tmp_path: Path, llm: FakeLLM, forge: FakeForge, job_python: Path) -> None:
-    root = tmp_path / "repo"
-    shutil.copytree(EXAMPLE, root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "base")
-    base = git(root, "rev-parse", "HEAD")
-    git(root, "checkout", "-qb", "feature")
-    (root / "prompts/sizes.prompt.yaml").write_text((root / "prompts/sizes.prompt.yaml").read_text() + "# v2\n")
-    git(root, "commit", "-qam", "head")
-    result = run_native(Repo(root, base, git(root, "rev-parse", "HEAD")), llm.url, forge.url,
+    repo = example_pr(EXAMPLE, tmp_path / "repo", "prompts/sizes.prompt.yaml")
+    result = run_native(repo, llm.url, forge.url,
                         {"mode": "blocking"}, job_python)
     assert result["code"] == 0, result["stderr"]
     assert "2/2 cases passed" in result["summary"]

@@ -11,11 +11,11 @@ from pathlib import Path
 from eval_action.execution import preflight
 from eval_action.execution.scorers.text import regex_warnings
 from eval_action.inputs.config import load_config
-from eval_action.inputs.globs import matches
-from eval_action.inputs.prompts import find_prompt_files, load_prompt
+from eval_action.inputs.prompts import find_prompt_files
 from eval_action.model.errors import ExitCode, Problems, UserError, flatten
 from eval_action.model.specs import NotAnEval, PromptSpec
 from eval_action.render.log import log_line
+from eval_action.selection.plan import load_specs, matching
 
 
 def validate(root: Path, config: Path | None, globs: list[str]) -> int:
@@ -39,20 +39,15 @@ def validate_repo(root: Path, config_path: Path | None,
         config = load_config(root, config_path)
     except UserError as e:
         return [str(e) for e in flatten(e)], 0, []
-    skipped: list[NotAnEval] = []
     problems = Problems()
-    paths = [p for p in find_prompt_files(root, config.prompts) if not globs or matches(p, globs)]
-    if globs and not paths:
-        problems.add(UserError(f"no prompt file matches {' '.join(globs)} — check the globs "
-                               f"(prompt files match {', '.join(config.prompts)})", "--prompts"))
-    for rel in paths:
+    paths: list[str] = []
+    with problems.collecting():
+        paths = matching(find_prompt_files(root, config.prompts), globs, config)
+    specs, skipped = load_specs(root, config, paths, problems)
+    for spec in specs.values():
         with problems.collecting():
-            spec = load_prompt(root / rel, root, config)
-            if isinstance(spec, NotAnEval):
-                skipped.append(spec)
-            else:
-                preflight.check_prompt(spec, root, config, problems)
-                _warn(spec)
+            preflight.check_prompt(spec, root, config, problems)
+            _warn(spec)
     return [str(e) for e in problems.errors], len(paths), skipped
 
 
