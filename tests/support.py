@@ -37,6 +37,15 @@ def capitals_rows(capitals: dict[str, str], ids: bool = False) -> str:
     return "".join(json.dumps(row) + "\n" for row in rows)
 
 
+def write_capitals_repo(root: Path, system: str = "Answer with the city only.",
+                        config: str = "providers:\n  default: {type: openai, model: fake-model}\n") -> None:
+    """The capitals prompt, its dataset and a config naming the fake model, under `root`."""
+    (root / "prompts/data").mkdir(parents=True)
+    (root / "eval-action.yaml").write_text(config)
+    (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
+    (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt(system))
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a throwaway identity; its stdout, stripped."""
     return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args],

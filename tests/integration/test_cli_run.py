@@ -11,7 +11,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM, last_user_text
-from support import CAPITALS, capitals_prompt, capitals_rows, git, local_run
+from support import CAPITALS, capitals_prompt, git, local_run, write_capitals_repo
 
 SECRET = "sk-test-PLANTED-secret-9c2e"
 def capitals_responder(body: dict[str, Any]) -> str:
@@ -31,10 +31,7 @@ def write_prompt(repo: Path, system: str, scorer: str = "equals", min_rate: int 
 @pytest.fixture
 def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
-    (root / "prompts/data").mkdir(parents=True)
-    (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
-    (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
-    write_prompt(root, "Answer with the city only.")
+    write_capitals_repo(root)
     fake_llm.respond_with(capitals_responder)
     local_run(root, monkeypatch, fake_llm.url, SECRET)
     git(root, "checkout", "-qb", "feature")

@@ -8,16 +8,13 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM
-from support import CAPITALS, capitals_prompt, capitals_rows, local_run
+from support import local_run, write_capitals_repo
 
 
 @pytest.fixture
 def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
-    (root / "prompts/data").mkdir(parents=True)
-    (root / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n")
-    (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
-    (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only."))
+    write_capitals_repo(root)
     fake_llm.respond_with(lambda body: "Paris")
     local_run(root, monkeypatch, fake_llm.url, "sk-test-boundary-7f3a9c")
     return root

@@ -10,7 +10,7 @@ import pytest
 
 from eval_action.cli import main
 from fakes.llm import FakeLLM
-from support import CAPITALS, capitals_prompt, capitals_rows, git, local_run
+from support import CAPITALS, capitals_prompt, git, local_run, write_capitals_repo
 
 CONFIG = """providers:
   default: {type: openai, model: fake-model}
@@ -29,11 +29,8 @@ LONG_SYSTEM = "Answer with the city only. " + "Think about every word of the que
 @pytest.fixture
 def repo(tmp_path: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
-    (root / "prompts/data").mkdir(parents=True)
-    (root / "eval-action.yaml").write_text(CONFIG)
+    write_capitals_repo(root, config=CONFIG)
     (root / ".gitignore").write_text(".eval-cache/\neval-results/\nstored/\n")
-    (root / "prompts/data/capitals.jsonl").write_text(capitals_rows(CAPITALS, ids=True))
-    (root / "prompts/capitals.prompt.yaml").write_text(capitals_prompt("Answer with the city only."))
     fake_llm.respond_with(lambda body: CAPITALS.get(str(body["messages"][-1]["content"]).rsplit(" ", 1)[-1]
                                                     .rstrip("?"), "Unknown"))
     local_run(root, monkeypatch, fake_llm.url, "sk-test-gates-41c9e0")

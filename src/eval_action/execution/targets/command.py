@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from eval_action.execution.targets.agent_answer import KEYS, agent_answer
 from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.usercode.process import run_in_group
+from eval_action.execution.usercode.refs import find_program
 from eval_action.model.answer import Answer
 from eval_action.model.errors import TargetError, UserError
 from eval_action.model.specs import ProviderSpec
@@ -24,7 +24,9 @@ class CommandTarget:
         if not spec.command:
             raise UserError('a `command` provider needs `command: ["program", "arg", ...]`')
         self.spec = spec
-        self.argv = [_resolve(spec.command[0], env, repo_root), *spec.command[1:]]
+        program = find_program(spec.command[0], env, repo_root, "command", "",
+                               "install it in the job's image or fix `command:`")
+        self.argv = [program, *spec.command[1:]]
         if spec.workdir is not None:  # it runs elsewhere: `agent.py` still means the repository's file
             self.argv[1:] = [_from_root(arg, repo_root) for arg in self.argv[1:]]
         self._env = dict(env)  # already without the CI's tokens; passed exactly
@@ -61,20 +63,6 @@ def _parse_stdout(text: str, label: str) -> Answer:
         if isinstance(data, dict) and any(k in data for k in KEYS):
             return agent_answer(data, f"`{label}`")
     return Answer(output=text.rstrip("\n"))
-
-
-def _resolve(program: str, env: Mapping[str, str], repo_root: Path) -> str:
-    """Check the program exists now, so a typo is a config error and not N errored cases."""
-    if "/" in program:
-        path = (repo_root / program).resolve()
-        if not path.is_file():
-            raise UserError(f"command {program!r} does not exist — paths are relative to the repository root")
-        return str(path)
-    found = shutil.which(program, path=env.get("PATH"))
-    if found is None:
-        raise UserError(f"command {program!r} is not on PATH — install it in the job's image "
-                        "or fix `command:`")
-    return program
 
 
 def _from_root(arg: str, repo_root: Path) -> str:

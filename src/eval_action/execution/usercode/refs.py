@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,20 +32,27 @@ def function_ref(text: str, base_dir: Path, repo_root: Path, what: str) -> Funct
 
 
 def interpreter(name: str | None, env: Mapping[str, str], repo_root: Path) -> str:
-    """`python:` of a provider: a program on PATH, or a path from the repository root (`.venv/bin/python`).
+    """`python:` of a provider: a program on PATH, or a path from the repository root (`.venv/bin/python`)."""
+    return find_program(name or DEFAULT_PYTHON, env, repo_root, "python interpreter",
+                        "; create the environment in an earlier step (`setup`)",
+                        "install Python in the job, or name one with the provider's `python:`")
+
+
+def find_program(program: str, env: Mapping[str, str], repo_root: Path, what: str, missing_fix: str,
+                 path_fix: str) -> str:
+    """A program of the user's (an interpreter, a command agent), found now, so a typo is one config
+    error and not N errored cases: a path from the repository root, else a name on PATH.
 
     A path is not resolved: a virtual environment's python is a symlink, and following it would
     lose the environment.
     """
-    program = name or DEFAULT_PYTHON
     if "/" in program:
-        path = Path(program) if Path(program).is_absolute() else repo_root / program
+        path = Path(os.path.abspath(repo_root / program))  # absolute (cwd may be a workspace), links kept
         if not path.is_file():
-            raise UserError(f"python interpreter {program!r} does not exist — paths are relative to the "
-                            "repository root; create the environment in an earlier step (`setup`)")
+            raise UserError(f"{what} {program!r} does not exist — paths are relative to the repository root"
+                            + missing_fix)
         return str(path)
     found = shutil.which(program, path=env.get("PATH"))
     if found is None:
-        raise UserError(f"python interpreter {program!r} is not on PATH — install Python in the job, "
-                        "or name one with the provider's `python:`")
+        raise UserError(f"{what} {program!r} is not on PATH — {path_fix}")
     return found
