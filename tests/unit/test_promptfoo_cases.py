@@ -31,7 +31,7 @@ def _cases() -> list[Any]:
     for path in sorted(CASES_DIR.glob("*.yaml")):
         for i, case in enumerate(load_yaml(path.read_text(encoding="utf-8"), path.name).data):
             marks = [pytest.mark.xfail(reason=case["differs"], strict=True)] if "differs" in case else []
-            if path.stem == "javascript" and shutil.which("node") is None:
+            if "javascript" in (path.stem, case["assert"]["type"]) and shutil.which("node") is None:
                 marks.append(pytest.mark.skip(reason="javascript cases need Node.js on PATH"))
             params.append(pytest.param(case, id=f"{path.stem}-{i}-{case['name']}", marks=marks))
     return params
@@ -39,6 +39,8 @@ def _cases() -> list[Any]:
 
 def judge(case: dict[str, Any], tmp: Path) -> tuple[str, bool | None, float | None]:
     """("config", …) when validate refuses the assertion, ("errored", …) or ("scored", pass, score)."""
+    for rel, text in case.get("files", {}).items():  # files a `file://` value names, next to the prompt
+        (tmp / rel).write_text(text, encoding="utf-8")
     spec = ScorerSpec(**case["assert"])
     if validate_scorer(spec, tmp, tmp):
         return "config", None, None

@@ -15,7 +15,7 @@ from eval_action.execution import session
 from eval_action.execution.preflight import check_prompt
 from eval_action.execution.progress import Progress
 from eval_action.execution.redaction import redact_report, secret_values, take_ci_tokens
-from eval_action.execution.scorers.registry import grades_with_a_model
+from eval_action.execution.scorers.registry import grader_calls
 from eval_action.execution.signals import sigterm_raises
 from eval_action.model.errors import ExitCode, Problems, UserError
 from eval_action.model.files import ensure_writable
@@ -61,8 +61,8 @@ def describe_plan(plan: Plan, repeats: int | None) -> list[str]:
     lines, calls = [], 0
     for p in plan.prompts:
         spec = p.job.spec
-        # each answer: one target call, and one grader call per model-graded scorer
-        per_answer = sum(1 + sum(map(grades_with_a_model, flat_scorers([*spec.scorers, *c.scorers])))
+        # each answer: one target call, and each model-graded scorer's grader calls
+        per_answer = sum(1 + sum(map(grader_calls, flat_scorers([*spec.scorers, *c.scorers])))
                          for c in spec.cases)
         n = per_answer * (repeats or spec.repeats or plan.config.defaults.repeats)
         calls += n

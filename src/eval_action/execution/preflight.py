@@ -70,7 +70,8 @@ def _case_problems(spec: PromptSpec, case: Case, repo_root: Path) -> Iterator[Us
     variables = {**case_context(case), "output": ""}
     for scorer in [*spec.scorers, *case.scorers]:
         try:
-            render_options(scorer, variables, repo_root, f"{spec.path} (case {case.id})")
+            render_options(scorer, variables, repo_root, f"{spec.path} (case {case.id})",
+                           (repo_root / spec.path).parent)
         except UserError as e:
             yield e
 

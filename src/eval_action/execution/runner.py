@@ -184,7 +184,8 @@ async def _attempt(ctx: _JobContext, case: Case, messages: list[Message], repeat
     tally.count(response.cached)
     # The slot is released by now: graders take slots of their own from the same limiter.
     scores = await _score(ctx, case, messages, response, tally, workdir)
-    verdict = case_passes([*ctx.job.spec.scorers, *case.scorers], scores, ctx.job.spec.threshold)
+    threshold = case.threshold if case.threshold is not None else ctx.job.spec.threshold
+    verdict = case_passes([*ctx.job.spec.scorers, *case.scorers], scores, threshold)
     return _Run(response, tally, scores=scores, verdict=verdict)
 
 

@@ -187,6 +187,9 @@ class Case(_Spec):
     messages: list[Message] = Field(default_factory=list)  # appended after the prompt's own
     scorers: list[ScorerSpec] = Field(default_factory=list)  # the row's `assert:`, added to the prompt's
     timeout_s: float | None = Field(default=None, gt=0)
+    # promptfoo's per-test `threshold`: this case passes when its weighted mean score reaches it (it
+    # wins over the prompt's `evals.threshold`)
+    threshold: float | None = Field(default=None, ge=0, le=1)
     source: str | None = None  # "path:line" the case came from, for error messages
 
 

@@ -57,7 +57,7 @@ class ScorerError(Exception):
 class ScorerDef:
     """A registered scorer: the async function, its static checks, whether `not-` may invert it, and
     the keys it reads beyond the common ones (any other key is a mistake `validate` reports), and
-    whether it calls a grader model (one call per scored answer)."""
+    whether it calls a grader model, and how many times per scored answer."""
 
     fn: ScorerFn
     validate: Validator | None = None
@@ -65,3 +65,4 @@ class ScorerDef:
     options: frozenset[str] = frozenset()
     inverse: ScorerFn | None = None  # a `not-` form that is more than the negation (promptfoo's own)
     graded: bool = False
+    grader_calls: int = 1  # when graded: g-eval writes its steps, then rates

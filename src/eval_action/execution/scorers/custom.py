@@ -22,6 +22,7 @@ from eval_action.execution.scorers._common import as_text, fmt, is_templated, nu
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.execution.usercode.refs import function_ref
 from eval_action.execution.usercode.worker import CallFailed, FunctionRef
+from eval_action.inputs import valuefiles
 from eval_action.model.errors import UserError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
@@ -32,11 +33,20 @@ _WHAT = "python scorer"
 
 
 _REF_RE = re.compile(r"[\w./:-]+")  # what a `file.py:function` or `module:function` attempt looks like
+_DEFAULT_FUNCTION = "get_assert"  # promptfoo's, for `file://checks.py` without a function
 
 
 def is_inline(value: str) -> bool:
     """Code, not a reference: it has spaces, operators or lines (`output == 'x'`, `len(output) > 3`)."""
-    return _REF_RE.fullmatch(value.strip()) is None
+    return not valuefiles.is_ref(value) and _REF_RE.fullmatch(value.strip()) is None
+
+
+def _reference(value: str) -> str:
+    """promptfoo's `file://checks.py[:fn]` as our `checks.py:fn`."""
+    if not valuefiles.is_ref(value):
+        return value
+    path, fn = valuefiles.split(value)
+    return f"{path}:{fn or _DEFAULT_FUNCTION}"
 
 
 def _inline_source(code: str) -> str:
@@ -110,7 +120,8 @@ async def python(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     if ctx.usercode is None:
         raise ScorerError("python scorers run only inside a run")
     try:
-        fn = inline_function(ref) if is_inline(ref) else function_ref(ref, ctx.prompt_dir, ctx.repo_root, _WHAT)
+        fn = inline_function(ref) if is_inline(ref) else function_ref(_reference(ref), ctx.prompt_dir,
+                                                                       ctx.repo_root, _WHAT)
         where = ctx.usercode.checkout(ctx.repo_root, ctx.python)
     except UserError as e:
         raise ScorerError(e.message) from None
@@ -144,7 +155,7 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
         if is_inline(spec.value):
             _check_inline(spec.value)
         else:
-            function_ref(spec.value, prompt_dir, repo_root, _WHAT)
+            function_ref(_reference(spec.value), prompt_dir, repo_root, _WHAT)
     except UserError as e:
         problems.append(e.message)
     return problems

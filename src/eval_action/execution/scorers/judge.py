@@ -220,5 +220,5 @@ SCORERS: dict[str, ScorerDef] = {
     "llm-rubric": ScorerDef(llm_rubric, _validate_rubric, graded=True),
     "factuality": ScorerDef(factuality, _validate, graded=True),
     "model-graded-closedqa": ScorerDef(closed_qa, _validate, graded=True),
-    "g-eval": ScorerDef(g_eval, _validate, graded=True),
+    "g-eval": ScorerDef(g_eval, _validate, graded=True, grader_calls=2),
 }

@@ -31,9 +31,10 @@ from eval_action.execution.scorers import (
 from eval_action.execution.scorers._common import fmt
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.execution.scorers.javascript import TRANSFORM
+from eval_action.inputs import valuefiles
 from eval_action.inputs.templating import case_context, render_value
 from eval_action.inputs.yamlio import show
-from eval_action.model.errors import last_line
+from eval_action.model.errors import UserError, last_line
 from eval_action.model.results import Score
 from eval_action.model.specs import Case, ScorerSpec
 
@@ -104,28 +105,50 @@ def weighted_mean(scorers: list[ScorerSpec], scores: list[Score]) -> float:
 
 
 def _render(spec: ScorerSpec, variables: dict[str, Any], ctx: ScoreContext) -> ScorerSpec:
-    return render_options(spec, variables, ctx.repo_root, f"{ctx.prompt}:{spec.line}" if spec.line else ctx.prompt)
+    where = f"{ctx.prompt}:{spec.line}" if spec.line else ctx.prompt
+    return render_options(spec, variables, ctx.repo_root, where, ctx.prompt_dir)
 
 
-def render_options(spec: ScorerSpec, variables: dict[str, Any], repo_root: Path, where: str) -> ScorerSpec:
-    """The scorer with its templated options rendered for one case; UserError for a missing variable."""
+def render_options(spec: ScorerSpec, variables: dict[str, Any], repo_root: Path, where: str,
+                   prompt_dir: Path) -> ScorerSpec:
+    """The scorer with its templated options rendered for one case, and its `file://` value read;
+    UserError for a missing variable."""
     fields = spec.model_dump(exclude={"line"})
     for key in ["value", *spec.options]:
         if key == _SET_KEY and spec.type == _SET:
             continue  # each member renders itself: rendering twice would run model output as a template
         if key == TRANSFORM or (key == "value" and spec.type.removeprefix("not-") == "javascript"):
             continue  # code stays code: `{{ output }}` in it would let the model write the script
-        native = _lookup(fields[key], variables)
-        if native is None:
-            native = render_value(fields[key], variables, repo_root, where)
-        fields[key] = native
+        if key == "value" and valuefiles.refs(fields[key]) and not valuefiles.names_code(spec.type):
+            fields[key] = _read_files(fields[key], variables, repo_root, where, prompt_dir)
+            continue
+        fields[key] = _rendered(fields[key], variables, repo_root, where)
     return ScorerSpec(**fields, line=spec.line)
 
 
+def _rendered(value: Any, variables: dict[str, Any], repo_root: Path, where: str) -> Any:
+    native = _lookup(value, variables)
+    return render_value(value, variables, repo_root, where) if native is None else native
+
+
+def _read_files(value: Any, variables: dict[str, Any], repo_root: Path, where: str, prompt_dir: Path) -> Any:
+    """promptfoo reads a `file://` value (or list item) as it is: a file's text is never a template."""
+    if isinstance(value, list):
+        return [_read_files(v, variables, repo_root, where, prompt_dir) for v in value]
+    if valuefiles.is_ref(value):
+        return valuefiles.load(value, prompt_dir, repo_root)
+    return _rendered(value, variables, repo_root, where)
+
+
 def grades_with_a_model(spec: ScorerSpec) -> bool:
-    """The scorer calls a grader (or embedding) model once per answer it scores."""
+    """The scorer calls a grader (or embedding) model for each answer it scores."""
+    return grader_calls(spec) > 0
+
+
+def grader_calls(spec: ScorerSpec) -> int:
+    """How many grader (or embedding) calls the scorer makes per answer it scores."""
     found = _REGISTRY.get(_split(spec.type)[0])
-    return found is not None and found.graded
+    return found.grader_calls if found is not None and found.graded else 0
 
 
 def _lookup(value: Any, variables: dict[str, Any]) -> Any:
@@ -248,7 +271,13 @@ def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list
     if TRANSFORM in spec.options:
         problems += _transform_problems(spec.options[TRANSFORM])
     if found.validate is not None:
-        problems += found.validate(spec.model_copy(update={"type": base}), prompt_dir, repo_root)
+        value = spec.value
+        if not valuefiles.names_code(base):
+            try:
+                value = valuefiles.load_refs(value, prompt_dir, repo_root)
+            except UserError as e:
+                return [*problems, e.message]
+        problems += found.validate(spec.model_copy(update={"type": base, "value": value}), prompt_dir, repo_root)
     return problems
 
 

@@ -22,6 +22,7 @@ from eval_action.execution.scorers._common import (
 )
 from eval_action.execution.scorers._json import find_json, first_json, parse_whole
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.inputs import valuefiles
 from eval_action.inputs.paths import existing_file_inside
 from eval_action.inputs.yamlio import load_yaml
 from eval_action.model.errors import UserError
@@ -32,35 +33,24 @@ if TYPE_CHECKING:
     import jsonschema
     from jsonpath_ng import JSONPath
 
-FILE_PREFIX = "file://"
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 # ---------------------------------------------------------------- schemas
 def load_schema(value: Any, prompt_dir: Path, repo_root: Path) -> dict[str, Any]:
-    """An inline mapping, a schema written as YAML/JSON text (promptfoo), or `[file://]schema.json|yaml`."""
+    """An inline mapping, a schema written as YAML/JSON text (promptfoo), or `[file://]schema.json|yaml`
+    (a `file://` value arrives read: the registry reads every one)."""
     if isinstance(value, dict):
         return _checked(json.dumps(value, sort_keys=True), "inline schema")
     if not isinstance(value, str) or not value:
         raise UserError("the schema must be a mapping or the path of a .json/.yaml file next to the prompt")
-    name = value.removeprefix(FILE_PREFIX)
+    name = value.removeprefix(valuefiles.PREFIX)
     if name == value and ("\n" in value or value.lstrip().startswith("{")):
         return _checked(json.dumps(load_yaml(value, "inline schema").data, sort_keys=True), "inline schema")
     path = existing_file_inside(repo_root, prompt_dir, name)
-    return _read_schema(path, path.stat().st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=64)
-def _read_schema(path: Path, _mtime: int) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix != ".json":
-        return _checked(json.dumps(load_yaml(text, path.name).data, sort_keys=True), path.name)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UserError(f"schema file {path.name} does not parse ({e}) — fix its syntax", str(path)) from None
-    return _checked(json.dumps(data, sort_keys=True), path.name)
+    return _checked(json.dumps(valuefiles.load(valuefiles.PREFIX + name, prompt_dir, repo_root), sort_keys=True),
+                    path.name)
 
 
 @functools.lru_cache(maxsize=64)

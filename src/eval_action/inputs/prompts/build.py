@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from eval_action.inputs import valuefiles
 from eval_action.inputs.config import check_provider, check_provider_name
 from eval_action.inputs.paths import repo_relative, resolve_inside
 from eval_action.inputs.prompts import datasets, deps
@@ -95,10 +96,12 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
     scorers = [_scorer(d, evals, i, spec, repo_root, config) for i, spec in enumerate(evals.scorers)]
     _check_thresholds(d, evals, scorers)
     dataset, cases = _cases(d, evals, repo_root)
-    check_tools(d.tools, d.tool_choice, [*scorers, *(s for c in cases for s in c.scorers)], d.path, d.doc)
+    cases = [_row_files(case, (dataset or d.file).parent, d.file.parent, repo_root) for case in cases]
+    row_scorers = [s for c in cases for s in c.scorers]
+    check_tools(d.tools, d.tool_choice, [*scorers, *row_scorers], d.path, d.doc)
     dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
-                                templates=[m.content for m, _ in d.messages], scorers=flat_scorers(scorers),
-                                provider=d.provider)
+                                templates=[m.content for m, _ in d.messages],
+                                scorers=flat_scorers([*scorers, *row_scorers]), provider=d.provider)
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
         params=d.params, messages=[m for m, _ in d.messages], message_lines=[line for _, line in d.messages],
@@ -120,7 +123,42 @@ def _scorer(d: Draft, evals: Evals, index: int, spec: ScorerSpec, repo_root: Pat
         check_provider_name(spec.provider, config.providers, d.path, line)
     elif spec.provider is not None:
         check_provider(spec.provider, d.path, line)
+    for one in flat_scorers([spec]):
+        valuefiles.check(one.type, one.value, d.file.parent, repo_root, d.path, line)
     return spec.model_copy(update={"line": line})
+
+
+def _row_files(case: Case, rows_dir: Path, prompt_dir: Path, repo_root: Path) -> Case:
+    """A row's `file://` values are relative to the file the row stands in; its scorers run from the
+    prompt's folder, so the references are rewritten relative to that (and checked)."""
+    if not case.scorers:
+        return case
+    source, _, at = (case.source or "").rpartition(":")
+    path, line = (source, int(at)) if at.isdigit() else (case.source, None)
+
+    def moved(ref: str) -> str:
+        return valuefiles.rebase(ref, rows_dir, prompt_dir, repo_root, path, line)
+
+    scorers = case.scorers
+    if rows_dir != prompt_dir:
+        scorers = [s if (item := _rebased(s.model_dump(), moved)) == s.model_dump() else ScorerSpec(**item)
+                   for s in scorers]
+    for one in flat_scorers(scorers):
+        valuefiles.check(one.type, one.value, prompt_dir, repo_root, path, line)
+    return case.model_copy(update={"scorers": scorers})
+
+
+def _rebased(item: dict[str, Any], moved: Any) -> dict[str, Any]:
+    item = dict(item)
+    value = item.get("value")
+    if isinstance(value, list):
+        item["value"] = [moved(v) if valuefiles.is_ref(v) else v for v in value]
+    elif valuefiles.is_ref(value):
+        item["value"] = moved(value)
+    members = item.get("assert")
+    if str(item.get("type", "")).removeprefix("not-") == "assert-set" and isinstance(members, list):
+        item["assert"] = [_rebased(m, moved) if isinstance(m, dict) else m for m in members]
+    return item
 
 
 def _strings(value: Any) -> list[str]:

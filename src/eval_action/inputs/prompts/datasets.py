@@ -22,7 +22,7 @@ from eval_action.model.specs import Case
 from eval_action.model.text import well_formed_json
 
 SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml", ".json")
-ROW_SETTINGS = ("messages", "assert", "timeout_s")
+ROW_SETTINGS = ("messages", "assert", "timeout_s", "threshold")
 RESERVED = ("id", "vars", "expected", *ROW_SETTINGS)  # anything else in a row without `vars` is a var
 Row = tuple[Any, int | None]  # raw row and the file line it starts on
 MAX_DEPTH = 64
@@ -163,7 +163,7 @@ def _to_case(raw: Any, display: str, line: int | None, source: str, agentmark: b
 
 
 def _case(*, extras: dict[str, Any], display: str, line: int | None, **fields: Any) -> Case:
-    """`messages`, `assert` (the row's own scorers) and `timeout_s`, checked with the row's line."""
+    """`messages`, `assert` (the row's own scorers), `timeout_s` and `threshold`, checked with the row's line."""
     settings = {("scorers" if k == "assert" else k): v for k, v in extras.items()}
     try:
         return Case(**fields, **settings)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+from eval_action.inputs import valuefiles
 from eval_action.inputs.paths import repo_relative, resolve_inside
 from eval_action.inputs.templating import referenced_templates
 from eval_action.inputs.yamlio import read_text, show
@@ -13,7 +14,8 @@ from eval_action.model.errors import UserError
 from eval_action.model.specs import Dependency, ProviderSpec, ScorerSpec
 
 _SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
-Kind = Literal["dataset", "scorer", "schema", "include", "target"]
+_SCHEMA_TYPES = ("is-json", "contains-json", "json-schema")  # `value` may name a schema file
+Kind = Literal["dataset", "scorer", "schema", "include", "target", "file"]
 
 
 def collect(repo_root: Path, prompt_file: Path, path: str, *, dataset: Path | None, templates: Iterable[str],
@@ -47,10 +49,15 @@ def _includes(repo_root: Path, templates: Iterable[str], path: str) -> set[str]:
 
 
 def _scorer_files(repo_root: Path, prompt_dir: Path, spec: ScorerSpec, path: str) -> set[tuple[str, Kind]]:
-    value = spec.value
+    value, base = spec.value, spec.type.removeprefix("not-")
+    named = valuefiles.refs(value)
+    if named:
+        kind: Kind = "scorer" if valuefiles.names_code(base) else "schema" if base in _SCHEMA_TYPES else "file"
+        return {(repo_relative(repo_root, valuefiles.resolve(ref, prompt_dir, repo_root, path, spec.line)), kind)
+                for ref in named}
     if not isinstance(value, str):
         return set()
-    if spec.type in ("python", "not-python") and ":" in value:
+    if base == "python" and ":" in value:
         target = value.rsplit(":", 1)[0]
         if target.endswith(".py"):
             file = resolve_inside(repo_root, prompt_dir, target, source=path, line=spec.line)
@@ -60,7 +67,7 @@ def _scorer_files(repo_root: Path, prompt_dir: Path, spec: ScorerSpec, path: str
                                 path, spec.line)
             return {(rel, "scorer")}
         return {(p, "scorer") for p in _module(repo_root, [prompt_dir, repo_root], target)}
-    if spec.type in ("json-schema", "not-json-schema") and value.endswith(_SCHEMA_SUFFIXES):
+    if base in _SCHEMA_TYPES and value.endswith(_SCHEMA_SUFFIXES) and "\n" not in value:
         file = resolve_inside(repo_root, prompt_dir, value, source=path, line=spec.line)
         rel = _existing(repo_root, file)
         return {(rel, "schema")} if rel else set()
