@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from browser.html_samples import FAILING, HOSTILE, big_report, many_prompts, mixed_report
 from eval_action.model.results import RunReport
-from eval_action.render.html import embed_json, render_html, write_html
+from eval_action.render.html import DATA_BUDGET, TEXT_CAPS, _payload, embed_json, render_html, write_html
 
 ISLAND = re.compile(r'<script type="application/json" id="data">(.*?)</script>', re.S)
 
@@ -97,6 +97,14 @@ def test_five_thousand_cases_stay_under_five_megabytes(tmp_path: Path) -> None:
     assert data["cap"] is not None and first["output"]["of"] == 20_000
     assert len(first["output"]["text"]) == data["cap"]
     assert len(data["cases"]) == 5000  # type: ignore[arg-type]
+
+
+def test_a_big_run_gets_the_largest_cap_that_fits() -> None:
+    report = big_report(3000, 20_000)
+    sizes = {cap: len(embed_json(_payload(report, cap)).encode()) for cap in TEXT_CAPS}
+    fitting = next(cap for cap in TEXT_CAPS if sizes[cap] <= DATA_BUDGET)
+    assert fitting < TEXT_CAPS[0], "the sample must need a smaller cap"
+    assert _island(render_html(report))["cap"] == fitting
 
 
 def test_small_runs_keep_the_full_cap() -> None:
