@@ -1,8 +1,8 @@
 """What a run costs after its last answer: every file and text written for N cases (run by hand).
 
-Targets (issue: fixed costs, on compare.py's kind of run, `--shape plain`): < 0.1 s at 1,000 cases and < 0.3 s at 10,000. CPU time of each
-stage, the minimum over repetitions, in this process (wall clocks on a shared machine mostly
-measure the other processes).
+Targets (issue: fixed costs, on compare.py's kind of run, `--shape plain`): < 0.1 s at 1,000
+cases and < 0.3 s at 10,000. CPU time of each stage, the minimum over repetitions, in this
+process (wall clocks on a shared machine mostly measure the other processes).
 
     python bench/teardown_bench.py --cases 1000 10000 --reps 5 [--profile teardown.prof]
 """
