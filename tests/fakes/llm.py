@@ -1,4 +1,4 @@
-"""A loopback fake LLM server speaking OpenAI Chat Completions, OpenAI embeddings and Anthropic Messages.
+"""A loopback fake LLM server speaking OpenAI Chat Completions, embeddings, moderations and Anthropic Messages.
 
     with FakeLLM(latency=0.0) as llm:
         llm.url                      # "http://127.0.0.1:PORT" (OpenAI base_url is llm.url + "/v1")
@@ -9,6 +9,8 @@
         llm.answer_headers(lambda: {"x-ratelimit-remaining-requests": "3"})   # on every 200
         llm.inject("malformed")      # or "empty_choices", "close", "hang"
         llm.inject("close", 3, match="question 0")   # only for requests whose last user message has it
+        llm.moderate_with(lambda text: {"violence"})   # the categories /v1/moderations flags (or a body)
+        llm.logprobs_with(lambda text: [-0.5, -0.1])   # per token, when a request asks `logprobs: true`
         llm.requests                 # every request received: FakeRequest(path, body, headers, at)
         llm.max_in_flight
         llm.connections              # TCP connections accepted (keep-alive reuses them)
@@ -36,6 +38,12 @@ Responder = Callable[[dict[str, Any]], str]
 BodyResponder = Callable[[dict[str, Any]], dict[str, Any]]
 SHAPES = Path(__file__).parent / "shapes"  # provider response bodies as documented; see its README
 Embedder = Callable[[str], list[float]]
+Moderator = Callable[[str], "set[str] | dict[str, Any]"]  # flagged categories, or a whole body
+LogProber = Callable[[str], list[float]]
+# OpenAI's moderation categories (omni-moderation-latest), as its API reference lists them
+MODERATION_CATEGORIES = ("harassment", "harassment/threatening", "sexual", "hate", "hate/threatening", "illicit",
+                         "illicit/violent", "self-harm/intent", "self-harm/instructions", "self-harm",
+                         "sexual/minors", "violence", "violence/graphic")
 FAULT_KINDS = ("status", "malformed", "empty_choices", "close", "hang")
 
 
@@ -95,6 +103,8 @@ class FakeLLM:
         self.responder: Responder = responder or echo
         self.body_responder: BodyResponder | None = None
         self.embedder: Embedder = letter_vector
+        self.moderator: Moderator = lambda text: set()
+        self.logprober: LogProber = lambda text: [-0.25 for _ in text.split()]
         self.headers_for_answers: Callable[[], dict[str, str]] = dict
         self.requests: list[FakeRequest] = []
         self.max_in_flight = 0
@@ -121,6 +131,13 @@ class FakeLLM:
 
     def embed_with(self, fn: Embedder) -> None:
         self.embedder = fn
+
+    def moderate_with(self, fn: Moderator) -> None:
+        self.moderator = fn
+
+    def logprobs_with(self, fn: LogProber) -> None:
+        """Token logprobs of an answer (one per whitespace-separated token of the text by default)."""
+        self.logprober = fn
 
     def fail_next(self, n: int = 1, status: int = 500, retry_after: str | float | None = None,
                   headers: dict[str, str] | None = None, match: str | None = None) -> None:
@@ -224,11 +241,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"object": "list", "data": data, "model": body.get("model"),
                              "usage": {"prompt_tokens": 1, "total_tokens": 1}})
             return
+        if route.endswith("/moderations"):
+            flagged = fake.moderator(str(body.get("input", "")))
+            self._json(200, flagged if isinstance(flagged, dict) else moderation_body(body.get("model"), flagged))
+            return
         if fake.body_responder is not None and route.endswith(("/chat/completions", "/messages")):
             self._json(200, fake.body_responder(body))
             return
         if route.endswith("/chat/completions"):
-            self._json(200, _openai_answer(body, fake.responder(body)), fake.headers_for_answers())
+            answer = _openai_answer(body, fake.responder(body))
+            if body.get("logprobs"):
+                answer["choices"][0]["logprobs"] = logprobs_of(answer["choices"][0]["message"]["content"],
+                                                               fake.logprober)
+            self._json(200, answer, fake.headers_for_answers())
             return
         if route.endswith("/messages"):
             self._json(200, _anthropic_answer(body, fake.responder(body)), fake.headers_for_answers())
@@ -298,3 +323,22 @@ def _anthropic_answer(body: dict[str, Any], text: str) -> dict[str, Any]:
         "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
         "usage": {"input_tokens": _prompt_words(body), "output_tokens": _words(text)},
     }
+
+
+def logprobs_of(text: str, logprober: LogProber) -> dict[str, Any]:
+    """`choices[].logprobs` as Chat Completions documents it: one entry per token."""
+    tokens = text.split() or [text]
+    values = logprober(text)
+    content = [{"token": tok, "logprob": lp, "bytes": list(tok.encode()), "top_logprobs": []}
+               for tok, lp in zip(tokens + [""] * max(0, len(values) - len(tokens)), values, strict=False)]
+    return {"content": content, "refusal": None}
+
+
+def moderation_body(model: Any, flagged: set[str]) -> dict[str, Any]:
+    """A /v1/moderations answer as documented: every category with its boolean and score."""
+    return {"id": "modr-fake", "model": model or "omni-moderation-latest", "results": [{
+        "flagged": bool(flagged),
+        "categories": {c: c in flagged for c in MODERATION_CATEGORIES} | {c: True for c in flagged},
+        "category_scores": {c: 0.9 if c in flagged else 0.0001 for c in MODERATION_CATEGORIES},
+        "category_applied_input_types": {c: ["text"] for c in MODERATION_CATEGORIES},
+    }]}

@@ -1,9 +1,14 @@
-"""promptfoo's own assertion cases (tests/promptfoo_cases/): same inputs, same verdict and score."""
+"""promptfoo's own assertion cases (tests/promptfoo_cases/): same inputs, same verdict and score.
+
+Cases that script a grader (`grader:` replies, `embeddings:`, `moderation:`) are scored by the run's
+real grader over loopback HTTP to the fake LLM, answering as promptfoo's tests mock their provider."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +19,11 @@ from eval_action.execution.scorers.registry import score_case, validate_scorer
 from eval_action.inputs.yamlio import load_yaml
 from eval_action.model.answer import ToolCall, TraceStep
 from eval_action.model.specs import Message, ScorerSpec, ToolSpec
+from fakes.llm import FakeLLM
+from grading import runner_grader, script
 
 CASES_DIR = Path(__file__).parent.parent / "promptfoo_cases"
+_GRADED = ("grader", "embeddings", "moderation", "grader_status")
 
 
 class NoGrader:
@@ -31,7 +39,8 @@ def _cases() -> list[Any]:
     for path in sorted(CASES_DIR.glob("*.yaml")):
         for i, case in enumerate(load_yaml(path.read_text(encoding="utf-8"), path.name).data):
             marks = [pytest.mark.xfail(reason=case["differs"], strict=True)] if "differs" in case else []
-            if "javascript" in (path.stem, case["assert"]["type"]) and shutil.which("node") is None:
+            needs_node = "javascript" in (path.stem, case["assert"]["type"]) or "contextTransform" in case["assert"]
+            if needs_node and shutil.which("node") is None:
                 marks.append(pytest.mark.skip(reason="javascript cases need Node.js on PATH"))
             params.append(pytest.param(case, id=f"{path.stem}-{i}-{case['name']}", marks=marks))
     return params
@@ -49,8 +58,22 @@ def judge(case: dict[str, Any], tmp: Path) -> tuple[str, bool | None, float | No
                        prompt_dir=tmp, repo_root=tmp, grader=NoGrader(),
                        tool_calls=[ToolCall.model_validate(c) for c in case.get("tool_calls", [])],
                        trace=[TraceStep.model_validate(s) for s in case.get("trace", [])],
-                       tools=[ToolSpec.model_validate(t) for t in case.get("tools", [])])
-    score = asyncio.run(score_case([spec], ctx))[spec.label]
+                       tools=[ToolSpec.model_validate(t) for t in case.get("tools", [])],
+                       messages=[Message(role="user", content=case.get("prompt", "prompt"))],
+                       logprobs=case.get("logprobs"))
+    if any(key in case for key in _GRADED):
+        with FakeLLM() as llm:
+            script(llm, case)
+
+            async def graded() -> Any:
+                async with runner_grader(llm, tmp) as (grader, _):
+                    return (await score_case([spec], replace(ctx, grader=grader)))[spec.label]
+            score = asyncio.run(graded())
+            sent = "\n".join(json.dumps(r.body, ensure_ascii=False) for r in llm.requests)
+            for fragment in case.get("sent", []):  # what promptfoo's test says the grader is given
+                assert json.dumps(fragment, ensure_ascii=False)[1:-1] in sent, fragment
+    else:
+        score = asyncio.run(score_case([spec], ctx))[spec.label]
     if score.errored:
         return "errored", None, None
     assert case.get("reason", "") in score.reason  # the tool cases carry promptfoo's reasons too

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from eval_action.execution.scorers import logprobs
 from eval_action.execution.scorers.registry import grades_with_a_model, render_options, validate_scorer
 from eval_action.inputs.templating import case_context, render_messages
 from eval_action.model.errors import Problems, UserError
@@ -35,6 +36,7 @@ def check_prompt(spec: PromptSpec, repo_root: Path, config: Config, problems: Pr
             for text in validate_scorer(scorer, prompt_dir, repo_root):
                 problems.add(UserError(f"case `{case.id}` scorer `{scorer.label}`: {text}", case.source or spec.path))
     _check_rendering(spec, repo_root, problems)
+    _check_logprobs(spec, problems)
     with problems.collecting():
         trust.check_key_variables(spec, config)
     _check_params(spec.params, spec.path, problems)
@@ -42,6 +44,23 @@ def check_prompt(spec: PromptSpec, repo_root: Path, config: Config, problems: Pr
         _check_params(provider.params, f"{spec.path}: provider {provider.label()}", problems)
         if env is not None:
             _check_key(provider, repo_root, env, problems)
+
+
+def _check_logprobs(spec: PromptSpec, problems: Problems) -> None:
+    """perplexity scores the target's token logprobs: only an OpenAI-compatible API asked for them has any."""
+    every = flat_scorers([*spec.scorers, *(s for c in spec.cases for s in c.scorers)])
+    wanting = next((s for s in every if s.type.removeprefix("not-") in logprobs.TYPES), None)
+    if wanting is None:
+        return
+    provider = spec.provider
+    if provider.type not in ("openai", "github"):
+        problems.add(UserError(f"scorer `{wanting.label}` needs the answer's token logprobs, and "
+                               f"{provider.label()} returns none — use an OpenAI-compatible provider with "
+                               "`params: {logprobs: true}`, or drop the scorer", spec.path, wanting.line))
+    elif not {**provider.params, **spec.params}.get("logprobs"):
+        problems.add(UserError(f"scorer `{wanting.label}` needs the answer's token logprobs — add "
+                               "`logprobs: true` to the prompt's `params:` (or its provider's)", spec.path,
+                               wanting.line))
 
 
 def _cases_named(ids: list[str]) -> str:

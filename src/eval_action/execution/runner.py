@@ -198,7 +198,7 @@ async def _score(ctx: _JobContext, case: Case, messages: list[Message],
         latency_ms=response.latency_ms, tokens=response.tokens, cost_usd=_cost(ctx.job, response),
         messages=messages, cached=response.cached, tool_calls=response.tool_calls, trace=response.trace,
         metadata=response.metadata, tools=spec.tools, usercode=ctx.usercode, python=spec.provider.python,
-        workdir=workdir)
+        workdir=workdir, logprobs=response.logprobs)
     return await score_case([*spec.scorers, *case.scorers], score_ctx)
 
 

@@ -77,6 +77,7 @@ class Answer(BaseModel):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float | None = None  # when the target reports it (python/command may)
+    logprobs: list[float] | None = None  # each output token's log probability, when the API gave them
     latency_ms: float = 0
     cached: bool = False
 

@@ -15,11 +15,13 @@ from typing import Any
 from eval_action.inputs.config import ENV_REF
 from eval_action.inputs.yamlio import show
 from eval_action.model.errors import UserError
-from eval_action.model.specs import Config, PromptSpec, ProviderSpec, flat_scorers
+from eval_action.model.specs import Config, PromptSpec, ProviderSpec, ScorerSpec, flat_scorers
 
 CODE_PROVIDERS = frozenset({"python", "command"})
 # scorers whose value names code of the repository (python here; command and javascript as they come)
 CODE_SCORERS = frozenset({"python", "command", "javascript"})
+# scorer keys holding JavaScript (promptfoo's `transform`, and `contextTransform` of the RAG scorers)
+CODE_KEYS = frozenset({"transform", "contextTransform"})
 # what a head may change about a model provider: nothing that decides where a request, or its key, goes
 _HARMLESS = frozenset({"model", "params", "timeout_s"})
 
@@ -62,11 +64,14 @@ def user_code(spec: PromptSpec, config: Config) -> list[str]:
     providers, and scorers whose value names code. [] when it calls models only."""
     found = [f"{ref.where} ({ref.provider.label()})" for ref in provider_refs(spec, config)
              if ref.provider.type in CODE_PROVIDERS]
-    found += [f"scorer `{s.label}`" for s in flat_scorers(spec.scorers)
-              if s.type.removeprefix("not-") in CODE_SCORERS or "transform" in s.options]  # JavaScript
+    found += [f"scorer `{s.label}`" for s in flat_scorers(spec.scorers) if _runs_code(s)]
     found += [f"case `{c.id}` scorer `{s.label}`" for c in spec.cases for s in flat_scorers(c.scorers)
-              if s.type.removeprefix("not-") in CODE_SCORERS or "transform" in s.options]  # a row's `assert:`
+              if _runs_code(s)]  # a row's `assert:`
     return found
+
+
+def _runs_code(scorer: ScorerSpec) -> bool:
+    return scorer.type.removeprefix("not-") in CODE_SCORERS or bool(CODE_KEYS & set(scorer.options))
 
 
 def runs_user_code(spec: PromptSpec, config: Config) -> bool:

@@ -20,6 +20,10 @@ class Grader(Protocol):
 
     async def embed(self, provider: str | ProviderSpec | None, texts: list[str]) -> list[list[float]]: ...
 
+    async def moderate(self, provider: str | ProviderSpec | None, text: str) -> list[str]:
+        """The categories a moderation endpoint flags in `text`."""
+        ...
+
 
 @dataclass(frozen=True)
 class ScoreContext:
@@ -43,6 +47,7 @@ class ScoreContext:
     usercode: UserCode | None = None  # python scorers run in the run's workers
     python: str | None = None  # the prompt's provider's `python:`: its scorers share the agent's interpreter
     workdir: Path | None = None  # the attempt's workspace (`workdir:` on the provider)
+    logprobs: list[float] | None = None  # the answer's token log probabilities, when the API gave them
 
 
 ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]

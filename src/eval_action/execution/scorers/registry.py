@@ -17,9 +17,12 @@ from eval_action.execution.scorers import (
     github,
     javascript,
     judge,
+    logprobs,
     markup,
+    moderation,
     operational,
     overlap,
+    rag,
     refusal,
     similarity,
     structured,
@@ -53,8 +56,12 @@ _REGISTRY: dict[str, ScorerDef] = {
     **trajectory.SCORERS,
     **workspace.SCORERS,
     **github.SCORERS,
+    **rag.SCORERS,
+    **logprobs.SCORERS,
+    **moderation.SCORERS,
 }
 _NOT = "not-"
+_CODE_KEYS = (TRANSFORM, rag.CONTEXT_TRANSFORM)
 _REASON_LIMIT = 300
 _SPACE_RE = re.compile(r"\s+")
 _BARE_VAR_RE = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
@@ -117,7 +124,7 @@ def render_options(spec: ScorerSpec, variables: dict[str, Any], repo_root: Path,
     for key in ["value", *spec.options]:
         if key == _SET_KEY and spec.type == _SET:
             continue  # each member renders itself: rendering twice would run model output as a template
-        if key == TRANSFORM or (key == "value" and spec.type.removeprefix("not-") == "javascript"):
+        if key in _CODE_KEYS or (key == "value" and spec.type.removeprefix("not-") == "javascript"):
             continue  # code stays code: `{{ output }}` in it would let the model write the script
         if key == "value" and valuefiles.refs(fields[key]) and not valuefiles.names_code(spec.type):
             fields[key] = _read_files(fields[key], variables, repo_root, where, prompt_dir)
@@ -146,7 +153,7 @@ def grades_with_a_model(spec: ScorerSpec) -> bool:
 
 
 def grader_calls(spec: ScorerSpec) -> int:
-    """How many grader (or embedding) calls the scorer makes per answer it scores."""
+    """How many grader (embedding, moderation) calls the scorer makes per answer it scores."""
     found = _REGISTRY.get(_split(spec.type)[0])
     return found.grader_calls if found is not None and found.graded else 0
 
@@ -168,6 +175,8 @@ async def _score_one(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     base, inverted = _split(spec.type)
     found = _REGISTRY.get(base)
     if found is None or (inverted and not found.invertible):
+        if spec.type.removeprefix(_NOT) in _NOT_HERE:
+            return _errored(_not_here(spec.type))
         return _errored(f"unknown scorer type {spec.type!r} — run `eval-action validate` for the fix")
     own_inverse = inverted and found.inverse is not None
     fn = found.inverse if own_inverse and found.inverse is not None else found.fn
@@ -259,7 +268,7 @@ def validate_scorer(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list
     base, inverted = _split(spec.type)
     found = _REGISTRY.get(base)
     if found is None:
-        return [_unknown(spec.type)]
+        return [_not_here(spec.type) if spec.type.removeprefix(_NOT) in _NOT_HERE else _unknown(spec.type)]
     problems = []
     if inverted and not found.invertible:
         fix = "set its members' types instead" if base == _SET else "it is a budget; set its `threshold:` instead"
@@ -296,6 +305,22 @@ _PROMPTFOO_KEYS = {
     "rubricPrompt": "write the whole grading instruction in `value:`",
     "contextTransform": "put the context in the case's vars",
 }
+
+
+# promptfoo types with no honest meaning here, with why and what to use instead.
+_ONE_ANSWER = ("promptfoo compares the outputs of several prompts or providers for the same test, and an "
+               "eval here runs one prompt with one provider, scoring each answer on its own")
+_NOT_HERE = {
+    "select-best": f"{_ONE_ANSWER} — judge each answer with llm-rubric or g-eval, and let the run compare "
+                   "the PR's scores with the base's",
+    "max-score": f"{_ONE_ANSWER} — each case's weighted score (`weight:`, `evals.threshold`) is compared "
+                 "with the base revision's instead",
+}
+
+
+def _not_here(type_: str) -> str:
+    base = type_.removeprefix(_NOT)
+    return f"{type_} is not supported: {_NOT_HERE[base]}"
 
 
 def _unknown_key(key: str, type_: str, options: frozenset[str]) -> str:

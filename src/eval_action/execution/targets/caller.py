@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.model.answer import Answer
 from eval_action.model.text import well_formed
 
-_CACHED = {"output", "tool_calls", "trace", "metadata", "input_tokens", "output_tokens"}
+_CACHED = {"output", "tool_calls", "trace", "metadata", "input_tokens", "output_tokens", "logprobs"}
 
 
 @dataclass(frozen=True)
@@ -82,20 +83,32 @@ class Caller:
 
     async def embed(self, target: OpenAITarget, texts: list[str], model: str) -> tuple[list[list[float]], bool]:
         """The vectors, and whether the cache gave them."""
+        found, cached = await self._side_call(target, {"embed": texts, "model": model}, "embeddings",
+                                              lambda: target.embed(texts, model), len(texts))
+        return found, cached
+
+    async def moderate(self, target: OpenAITarget, text: str, model: str) -> tuple[list[str], bool]:
+        """The categories the moderation endpoint flags in `text`, and whether the cache gave them."""
+        found, cached = await self._side_call(target, {"moderate": text, "model": model}, "flagged",
+                                              lambda: target.moderate(text, model))
+        return [str(c) for c in found], cached
+
+    async def _side_call(self, target: OpenAITarget, shaped: dict[str, Any], kind: str,
+                         call: Callable[[], Awaitable[Any]], length: int | None = None) -> tuple[Any, bool]:
+        """An embeddings or moderation request, through the cache and the limiter; a cached list of
+        the wrong `length` (an entry of another layout) is asked again."""
         identity = target.cache_identity()
-        key = None
-        if identity is not None and self.cache.enabled:
-            key = cache_key(identity, {"embed": texts, "model": model})
+        key = cache_key(identity, shaped) if identity is not None and self.cache.enabled else None
         if key is not None and (hit := await self.cache.load(key)) is not None:
-            vectors = hit.get("embeddings")
-            if isinstance(vectors, list) and len(vectors) == len(texts):
-                return vectors, True
+            found = hit.get(kind)
+            if isinstance(found, list) and (length is None or len(found) == length):
+                return found, True
         async with self.limiter.slot():
-            vectors = await target.embed(texts, model)
+            found = await call()
             self.limiter.succeeded()
         if key is not None:
-            self.cache.store(key, {"embeddings": vectors})
-        return vectors, False
+            self.cache.store(key, {kind: found})
+        return found, False
 
     def _key(self, target: Target, request: TargetRequest, repeat: int) -> str | None:
         identity = target.cache_identity()

@@ -1,4 +1,5 @@
-"""The Grader scorers use (llm-rubric, factuality, similar): the run's targets, limiter, retries and cache."""
+"""The Grader scorers use (model-graded, embedding and moderation scorers): the run's targets, limiter,
+retries and cache."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from eval_action.execution.pricing import answer_cost
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.http import HttpPool
-from eval_action.execution.targets.openai import DEFAULT_EMBEDDING_MODEL, OpenAITarget
+from eval_action.execution.targets.openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODERATION_MODEL, OpenAITarget
 from eval_action.execution.targets.registry import make_target
 from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.errors import UserError
@@ -76,17 +77,28 @@ class RunnerGrader:
 
     async def embed(self, provider: str | ProviderSpec | None, texts: list[str],
                     tally: Tally | None = None) -> list[list[float]]:
-        spec = self._spec(provider)
-        target = self._target(spec)
-        if not isinstance(target, OpenAITarget):
-            raise UserError(f"embeddings need an OpenAI-compatible provider, not {spec.label()} — "
-                            "set the scorer's `provider:` to one of type openai")
-        # The default provider names a chat model; embeddings need an embedding model.
-        model = spec.model if provider is not None and spec.model else DEFAULT_EMBEDDING_MODEL
+        target, model = self._openai(provider, "embeddings", DEFAULT_EMBEDDING_MODEL)
         vectors, cached = await self._caller.embed(target, texts, model)
         if tally is not None:
             tally.count_grader(cached)
         return vectors
+
+    async def moderate(self, provider: str | ProviderSpec | None, text: str, tally: Tally | None = None) -> list[str]:
+        target, model = self._openai(provider, "moderation", DEFAULT_MODERATION_MODEL)
+        flagged, cached = await self._caller.moderate(target, text, model)
+        if tally is not None:
+            tally.count_grader(cached)
+        return flagged
+
+    def _openai(self, provider: str | ProviderSpec | None, what: str, default_model: str) -> tuple[OpenAITarget, str]:
+        """An OpenAI-compatible endpoint and the model for `what`: the scorer's own provider's, else
+        `default_model` at the grader's endpoint (the default grader names a chat model)."""
+        spec = self._spec(provider)
+        target = self._target(spec)
+        if not isinstance(target, OpenAITarget):
+            raise UserError(f"{what} needs an OpenAI-compatible provider, not {spec.label()} — "
+                            "set the scorer's `provider:` to one of type openai")
+        return target, spec.model if provider is not None and spec.model else default_model
 
     def _spec(self, provider: str | ProviderSpec | None) -> ProviderSpec:
         chosen = provider if provider is not None else self._config.defaults.grader or "default"
@@ -120,3 +132,6 @@ class TalliedGrader:
 
     async def embed(self, provider: str | ProviderSpec | None, texts: list[str]) -> list[list[float]]:
         return await self.runner.embed(provider, texts, self.tally)
+
+    async def moderate(self, provider: str | ProviderSpec | None, text: str) -> list[str]:
+        return await self.runner.moderate(provider, text, self.tally)

@@ -20,6 +20,7 @@ from eval_action.model.specs import ProviderSpec
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+DEFAULT_MODERATION_MODEL = "omni-moderation-latest"
 GITHUB_MODELS_URL = "https://models.github.ai/inference"
 # Locally a developer's token; in the Action the job's token, handed over as the `github-token` input.
 GITHUB_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_GITHUB-TOKEN")
@@ -71,6 +72,13 @@ class OpenAITarget:
                                           parse=lambda body: _parse_embeddings(body, len(texts)),
                                           secrets=self._secrets(), origin=self._url_origin)
 
+    async def moderate(self, text: str, model: str) -> list[str]:
+        """The categories `/moderations` flags in `text`."""
+        return await self._http.post_json(f"{self.base_url}/moderations{self._query}", {"model": model, "input": text},
+                                          headers=self._headers(), timeout_s=self._timeout_s,
+                                          parse=_parse_moderation, secrets=self._secrets(),
+                                          origin=self._url_origin)
+
     def _headers(self) -> dict[str, str]:
         headers = dict(self._extra_headers)
         if self._key:
@@ -89,3 +97,12 @@ def _parse_embeddings(body: Any, count: int) -> list[list[float]]:
     if len(rows) != count:
         raise ValueError("wrong number of vectors")
     return [[float(v) for v in row["embedding"]] for row in rows]
+
+
+def _parse_moderation(body: Any) -> list[str]:
+    """Categories set true in any flagged result, in the order the API lists them."""
+    flagged: list[str] = []
+    for result in body["results"]:
+        if result["flagged"]:
+            flagged += [name for name, hit in result["categories"].items() if hit is True and name not in flagged]
+    return flagged

@@ -54,7 +54,18 @@ def parse_completion(body: Any) -> Answer:
     usage = body.get("usage") or {}
     return Answer(output=text or (refusal if isinstance(refusal, str) else ""), tool_calls=calls,
                   metadata=metadata, input_tokens=usage.get("prompt_tokens"),
-                  output_tokens=usage.get("completion_tokens"))
+                  output_tokens=usage.get("completion_tokens"), logprobs=_logprobs(choice.get("logprobs")))
+
+
+def _logprobs(found: Any) -> list[float] | None:
+    """`choices[].logprobs.content[].logprob` (sent when the request asks `logprobs: true`); a refusal's
+    tokens come under `logprobs.refusal` instead."""
+    if not isinstance(found, dict):
+        return None
+    tokens = found.get("content") or found.get("refusal")
+    if not isinstance(tokens, list) or not tokens:
+        return None
+    return [float(t["logprob"]) for t in tokens]
 
 
 def _text(content: Any) -> str | None:
