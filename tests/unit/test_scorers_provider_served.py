@@ -148,7 +148,8 @@ def test_context_transform_is_not_rendered_as_a_template(tmp_path: Path) -> None
     from eval_action.execution.scorers.registry import render_options
 
     spec = ScorerSpec(type="context-relevance", contextTransform="'{{ output }}'")
-    assert render_options(spec, {"output": "evil"}, tmp_path, "p", tmp_path).options["contextTransform"] == "'{{ output }}'"
+    rendered = render_options(spec, {"output": "evil"}, tmp_path, "p", tmp_path)
+    assert rendered.options["contextTransform"] == "'{{ output }}'"
 
 
 def test_rag_validation() -> None:
