@@ -73,7 +73,8 @@ def test_release_builds_both_arches_with_immutable_and_moving_tags() -> None:
     assert release["on"] == {"push": {"tags": ["v*.*.*"]}}
     jobs = release["jobs"]
     assert jobs["image"]["permissions"] == {"contents": "read", "packages": "write"}
-    assert jobs["tags"]["permissions"] == {"contents": "write"} and jobs["tags"]["needs"] == "image"
+    assert jobs["tags"]["permissions"] == {"contents": "write"} and jobs["tags"]["needs"] == ["image", "wheelhouse"]
+    assert jobs["wheelhouse"]["permissions"] == {"contents": "read"}
     by_action = {s["uses"].split("@")[0]: s for s in jobs["image"]["steps"]}
     build = by_action["docker/build-push-action"]["with"]
     assert build["platforms"] == "linux/amd64,linux/arm64" and build["push"] is True
@@ -102,6 +103,9 @@ def run_release(tmp_path: Path, tag: str) -> tuple[Path, Path]:
     git(work, "remote", "add", "origin", str(origin))
     git(work, "push", "-q", "origin", "main", tag)
     git(work, "checkout", "-q", tag)
+    (work / "native/wheelhouse").mkdir(parents=True)  # what the wheelhouse job's artifact unpacks to
+    (work / "native/wheelhouse/platforms.txt").write_text("linux-x86_64-cp312\n")
+    (work / "native/wheelhouse/six-1.17.0-py2.py3-none-any.whl").write_bytes(b"PK")
     env = {"PATH": str(Path(tool("git")).parent), "HOME": str(tmp_path), "GITHUB_REF_NAME": tag,
            "GITHUB_REPOSITORY_OWNER": "Acme-Corp"}
     result = subprocess.run(["bash", "-c", release_script()], cwd=work, env=env, capture_output=True, text=True)
@@ -117,6 +121,9 @@ def test_release_tags_point_at_a_commit_running_the_published_image(tmp_path: Pa
     assert git(origin, "rev-parse", "v1^{commit}") == git(origin, "rev-parse", "v1.2.3^{commit}")
     assert git(origin, "rev-parse", "v1.2.3^{commit}^") == git(origin, "rev-parse", "main"), "one commit on top"
     assert "image: Dockerfile" in git(origin, "show", "main:action.yml"), "main keeps building the Dockerfile"
+    assert git(origin, "ls-tree", "--name-only", "v1.2.3", "native/wheelhouse/").split() == [
+        "native/wheelhouse/platforms.txt", "native/wheelhouse/six-1.17.0-py2.py3-none-any.whl"]
+    assert git(origin, "ls-tree", "main", "native/wheelhouse") == "", "main carries no wheels"
 
 
 def test_prerelease_does_not_move_the_major_tag(tmp_path: Path) -> None:
