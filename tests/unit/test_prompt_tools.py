@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from eval_action.execution.cache import ResponseCache
 from eval_action.execution.ratelimit import Limiter
+from eval_action.execution.runner import RunOptions, run_jobs_sync
 from eval_action.execution.targets.anthropic import AnthropicTarget
 from eval_action.execution.targets.base import TargetRequest
 from eval_action.execution.targets.caller import Caller
@@ -21,7 +23,16 @@ from eval_action.inputs.prompts import load_prompt
 from eval_action.inputs.templating import render_messages
 from eval_action.model.answer import ToolCall
 from eval_action.model.errors import UserError
-from eval_action.model.specs import Config, ProviderSpec, ToolChoice, ToolSpec
+from eval_action.model.specs import (
+    Case,
+    Config,
+    Message,
+    PromptJob,
+    PromptSpec,
+    ProviderSpec,
+    ToolChoice,
+    ToolSpec,
+)
 from fakes.llm import FakeLLM
 
 CONFIG = Config(providers={"default": ProviderSpec(type="openai", model="m", base_url="http://127.0.0.1:9/v1")})
@@ -189,3 +200,24 @@ def test_validate_checks_a_rows_own_scorers(tmp_path: Path) -> None:
     assert count == 1
     assert any(p.startswith("d.jsonl:1: case `r1` scorer `trajectory:tool-usd`: unknown scorer type") and
                "did you mean 'trajectory:tool-used'?" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_a_rows_timeout_s_bounds_a_model_targets_attempt_both_ways(tmp_path: Path, kind: str) -> None:
+    """The row's limit replaces the run's for its own case, as for python and command targets: a short one
+    errors a slow answer, a long one lets a slow answer through a short run-wide limit."""
+    with FakeLLM(latency=1.0) as llm:
+        provider = ProviderSpec(type=kind, model="m", base_url=llm.url + ("/v1" if kind == "openai" else ""),
+                                api_key_env="FAKE_KEY")
+        spec = PromptSpec(path="p.prompt.yaml", name="p", kind="yaml", provider=provider,
+                          messages=[Message(role="user", content="hi {{ n }}")],
+                          cases=[Case(id="short", vars={"n": 1}, timeout_s=0.2),
+                                 Case(id="long", vars={"n": 2}, timeout_s=10)], scorers=[])
+        opts = RunOptions(concurrency=2, timeout_s=0.5, retries=0, use_cache=False, cache_dir=tmp_path)
+        start = time.monotonic()
+        (results,) = run_jobs_sync([PromptJob(spec=spec, repo_root=tmp_path, config=Config())], opts,
+                                   {"FAKE_KEY": "k"})
+    by_id = {c.id: c for c in results}
+    assert by_id["short"].error is not None and "timed out after 0.2s" in by_id["short"].error
+    assert by_id["long"].error is None and by_id["long"].output
+    assert time.monotonic() - start < 5

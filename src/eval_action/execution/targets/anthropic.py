@@ -46,6 +46,6 @@ class AnthropicTarget:
         if self._key:
             headers[self.spec.api_key_header or "x-api-key"] = self._key
         return await self._http.post_json(f"{self.base_url}/v1/messages", payload, headers=headers,
-                                          timeout_s=self._timeout_s, parse=parse_message,
+                                          timeout_s=request.time_limit(self._timeout_s), parse=parse_message,
                                           secrets=[k for k in [self._key, *self._header_secrets] if k],
                                           origin=self._url_origin)

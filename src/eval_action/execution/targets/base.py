@@ -21,7 +21,12 @@ class TargetRequest(BaseModel):
     case_id: str = ""
     prompt: str = ""  # prompt path
     workdir: str | None = None  # the attempt's workspace, when the provider asks for one
-    timeout_s: float | None = None  # the dataset row's own limit, over the provider's (user-code targets)
+    timeout_s: float | None = None  # the dataset row's own limit
+
+    def time_limit(self, provider_s: float) -> float:
+        """The limit of this request's call (each HTTP request, for model targets): the row's, over the
+        provider's or run's; every target asks here."""
+        return self.timeout_s or provider_s
 
 
 class Target(Protocol):

@@ -41,7 +41,7 @@ class CommandTarget:
         stdin = json.dumps({"messages": [m.as_dict() for m in request.messages], "vars": request.vars,
                             "params": {**self.spec.params, **request.params}, "case_id": request.case_id,
                             "tools": [t.model_dump(exclude_none=True) for t in request.tools]})
-        timeout = request.timeout_s or self._timeout_s
+        timeout = request.time_limit(self._timeout_s)
         try:
             done = await run_in_group(self.argv, cwd=Path(request.workdir) if request.workdir else self._cwd,
                                       env=self._env, stdin=stdin.encode(), timeout_s=timeout)

@@ -60,7 +60,7 @@ class OpenAITarget:
                    "messages": [m.as_dict() for m in request.messages],
                    **tools_payload(request.tools, request.tool_choice)}
         return await self._http.post_json(f"{self.base_url}/chat/completions{self._query}", payload,
-                                          headers=self._headers(), timeout_s=self._timeout_s,
+                                          headers=self._headers(), timeout_s=request.time_limit(self._timeout_s),
                                           parse=parse_completion,
                                           secrets=self._secrets(), origin=self._url_origin)
 

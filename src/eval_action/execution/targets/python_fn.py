@@ -40,7 +40,7 @@ class PythonTarget:
                    "tools": [t.model_dump(exclude_none=True) for t in request.tools], "workdir": request.workdir}
         try:
             result = await self._usercode.call(self._where, self._ref, [messages, context],
-                                               request.timeout_s or self._timeout_s)
+                                               request.time_limit(self._timeout_s))
         except CallFailed as e:
             if e.kind in _CONFIG_FAILURES:
                 raise UserError(f"python target {self._function}: {e.message} — check `function:` (relative "
