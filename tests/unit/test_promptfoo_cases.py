@@ -53,7 +53,8 @@ def judge(case: dict[str, Any], tmp: Path) -> tuple[str, bool | None, float | No
     spec = ScorerSpec(**case["assert"])
     if validate_scorer(spec, tmp, tmp):
         return "config", None, None
-    ctx = ScoreContext(output=case["output"], vars=case.get("vars", {}), expected=None, case_id="c",
+    output = case["output"] + "".join(text * times for text, times in case.get("output_parts", []))
+    ctx = ScoreContext(output=output, vars=case.get("vars", {}), expected=None, case_id="c",
                        prompt="p.prompt.yaml",
                        prompt_dir=tmp, repo_root=tmp, grader=NoGrader(),
                        tool_calls=[ToolCall.model_validate(c) for c in case.get("tool_calls", [])],
