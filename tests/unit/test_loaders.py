@@ -140,7 +140,7 @@ input_schema: {type: object, properties: {name: {type: string}}}
 
 def test_agentmark_without_model_keeps_the_default_name(tmp_path: Path) -> None:
     write(tmp_path, "p.prompt.mdx",
-          "---\ntest_settings:\n  props: {name: Ada}\n---\n<User>Hi {props.name}</User>\n")
+          "---\ntest_settings:\n  props: {name: Ada}\n  evals: [exact_match]\n---\n<User>Hi {props.name}</User>\n")
     spec = load_prompt(Path("p.prompt.mdx"), tmp_path, CONFIG)
     assert spec.provider_name == "default"
     assert spec.cases[0].vars == {"name": "Ada"}

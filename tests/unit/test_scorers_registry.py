@@ -110,7 +110,7 @@ def test_missing_measurement_is_errored_with_a_hint() -> None:
 @pytest.mark.parametrize(("spec", "problem"), [
     ({"type": "containz"}, "unknown scorer type 'containz' — did you mean 'contains'?"),
     ({"type": "not-containz"}, "did you mean 'not-contains'?"),
-    ({"type": "frobnicate"}, "known types: answer-relevance, assert-set, bleu,"),
+    ({"type": "frobnicate"}, "known types: agentmark/exact_match_json, answer-relevance, assert-set,"),
     ({"type": "not-latency", "threshold": 5}, "not-latency is not supported"),
     ({"type": "latency"}, "latency needs `threshold:`"),
     ({"type": "cost", "threshold": -1}, "cost limit -1 is negative"),

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from eval_action.execution.scorers import (
+    agentmark,
     custom,
     github,
     javascript,
@@ -59,6 +60,7 @@ _REGISTRY: dict[str, ScorerDef] = {
     **rag.SCORERS,
     **logprobs.SCORERS,
     **moderation.SCORERS,
+    **agentmark.SCORERS,
 }
 _NOT = "not-"
 _CODE_KEYS = (TRANSFORM, rag.CONTEXT_TRANSFORM)

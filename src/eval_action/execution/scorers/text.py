@@ -29,14 +29,14 @@ DEFAULT_MAX_DISTANCE = 5
 async def equals(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     expected = value_or_expected(spec, ctx)
     if isinstance(expected, dict | list):
-        return _equals_json(expected, ctx.output)
+        return equals_json(expected, ctx.output)
     want = as_text(expected)
     hint = " (differs only in surrounding whitespace)" if ctx.output.strip() == want.strip() else ""
     return verdict(ctx.output == want, f"equals {quote(want)}",
                    f"expected {quote(want)}; got {quote(ctx.output)}{hint}")
 
 
-def _equals_json(expected: Any, output: str) -> Score:
+def equals_json(expected: Any, output: str) -> Score:
     try:
         actual = json.loads(output)
     except json.JSONDecodeError:

@@ -1,48 +1,69 @@
-"""`*.prompt.mdx` (AgentMark): `text_config` picks the model, `test_settings` is our `evals`.
+"""`*.prompt.mdx` (AgentMark): `text_config` or `object_config` picks the model and settings,
+`test_settings` is our `evals` (its `evals` names mapped to scorers, see agentmark_map.py).
 
-The provider is the config's `default` one with `model` replaced by `text_config.model_name`.
-That is no longer the configured entry, so `provider_name` is None (as for an inline provider);
-without `model_name` the `default` entry is used as is and keeps its name.
+A file is an eval when its `test_settings` has a dataset, cases, eval names or scorers; `props`
+alone are AgentMark's playground input, as Prompty's `sample:` is, so such a file is listed as
+"not an eval". Image and speech prompts are never run: eval-action scores text.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from eval_action.inputs.prompts.build import Draft, resolve_provider
-from eval_action.inputs.prompts.schema import MdxHeader, TextConfig
+from eval_action.inputs.prompts import agentmark_map, mdx
+from eval_action.inputs.prompts.build import Draft
+from eval_action.inputs.prompts.schema import AmModelConfig, MdxHeader, TestSettings
 from eval_action.inputs.prompts.sections import default_name, front_matter, tagged
-from eval_action.inputs.yamlio import YamlDoc, validate
-from eval_action.model.specs import Config, Message, ProviderSpec
+from eval_action.inputs.yamlio import validate
+from eval_action.model.specs import Config, Message, NotAnEval
 
-# `{props.a.b}` but not Jinja's own `{{ … }}`.
-_PROPS = re.compile(r"(?<!\{)\{\s*(props(?:\.[A-Za-z_]\w*)+)\s*\}(?!\})")
-
-
-def to_jinja(source: str) -> str:
-    return _PROPS.sub(r"{{ \1 }}", source)
+_MEDIA = ("image_config", "speech_config")
+_KINDS = ("text_config", "object_config", *_MEDIA)
 
 
-def parse_mdx(text: str, file: Path, path: str, config: Config) -> Draft:
-    parts = front_matter(text, path)
+def parse_mdx(text: str, file: Path, path: str, config: Config) -> Draft | NotAnEval:
+    lead, rest = mdx.split_lead(text)
+    parts = front_matter(rest, path, lead)
     spec = validate(MdxHeader, parts.data, parts.doc)
-    provider_name, provider = _provider(spec.text_config, config, parts.doc)
-    messages = [(Message(role=m.role, content=to_jinja(m.content)), line)
-                for m, line in tagged(parts.body, path, parts.body_offset)]
+    kinds = [k for k in _KINDS if getattr(spec, k) is not None]
+    if len(kinds) > 1:
+        raise parts.doc.error(f"give one of {', '.join(_KINDS)}, not {' and '.join(kinds)}", (kinds[1],))
     settings = spec.test_settings
+    if not _is_eval(settings):
+        reason = f"not an eval ({kinds[0]}: eval-action scores text)" if kinds and kinds[0] in _MEDIA else None
+        return NotAnEval(path, reason) if reason else NotAnEval(path)
+    if kinds and kinds[0] in _MEDIA:
+        raise parts.doc.error(f"`{kinds[0]}` prompts make images or audio, which eval-action can't score — "
+                              "it runs text_config and object_config prompts", (kinds[0],))
+    kind = kinds[0] if kinds else "text_config"
+    cfg: AmModelConfig = getattr(spec, kind) or AmModelConfig()
+    provider_name, provider = agentmark_map.provider(cfg.model_name, config, parts.doc, (kind,))
+    src = mdx.Source(_repo_root(file, path), file, path)
+    body = mdx.strip(parts.body, src, parts.body_offset)
+    messages = [(Message(role=m.role, content=mdx.to_template(m.content, src, line)), line)
+                for m, line in tagged(body, path, parts.body_offset)]
+    assert settings is not None  # _is_eval
     return Draft(
-        path=path, file=file, kind="mdx", doc=parts.doc,
-        name=spec.name or default_name(file, [".prompt.mdx"]),
-        provider_name=provider_name, provider=provider, params=dict(spec.text_config.model_extra or {}),
-        messages=messages, evals=settings, evals_loc=("test_settings",),
-        sample=settings.props if settings else None, sample_loc=("test_settings", "props"),
-        agentmark_rows=True,
+        path=path, file=file, kind="mdx", doc=parts.doc, name=spec.name or default_name(file, [".prompt.mdx"]),
+        provider_name=provider_name, provider=provider,
+        params=agentmark_map.params(cfg, provider, parts.doc, (kind,)), messages=messages,
+        evals=settings.model_copy(update={"scorers": agentmark_map.scorers(settings, parts.doc)}),
+        evals_loc=("test_settings",), sample=settings.props, sample_loc=("test_settings", "props"),
+        agentmark_rows=True, tools=agentmark_map.tools(cfg, spec.tools, parts.doc, (kind,)),
+        tool_choice=agentmark_map.tool_choice(cfg), includes=sorted(src.inlined),
     )
 
 
-def _provider(text_config: TextConfig, config: Config, doc: YamlDoc) -> tuple[str | None, ProviderSpec]:
-    name, default = resolve_provider(None, config, doc, ("text_config",))
-    if not text_config.model_name:
-        return name, default
-    return None, default.model_copy(update={"model": text_config.model_name})
+def _is_eval(settings: TestSettings | None) -> bool:
+    if settings is None:
+        return False
+    return (any(v is not None for v in (settings.dataset, settings.cases, settings.evals, settings.scores))
+            or bool(settings.scorers))
+
+
+def _repo_root(file: Path, path: str) -> Path:
+    """`file` is the repository root joined with `path` (how prompt files are loaded)."""
+    root = file
+    for _ in Path(path).parts:
+        root = root.parent
+    return root

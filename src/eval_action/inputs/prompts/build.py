@@ -20,6 +20,7 @@ from eval_action.model.errors import UserError
 from eval_action.model.specs import (
     Case,
     Config,
+    Dependency,
     Message,
     NotAnEval,
     PromptSpec,
@@ -55,6 +56,7 @@ class Draft:
     agentmark_rows: bool = False
     tools: list[ToolSpec] = field(default_factory=list)
     tool_choice: ToolChoice | None = None
+    includes: list[str] = field(default_factory=list)  # repository files the parser inlined (MDX components)
 
 
 def not_an_eval(data: dict[str, Any], eval_keys: tuple[str, ...], doc: YamlDoc) -> NotAnEval:
@@ -102,6 +104,7 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
     dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
                                 templates=[m.content for m, _ in d.messages],
                                 scorers=flat_scorers([*scorers, *row_scorers]), provider=d.provider)
+    dependencies += [Dependency(path=p, kind="include") for p in d.includes]
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
         params=d.params, messages=[m for m, _ in d.messages], message_lines=[line for _, line in d.messages],

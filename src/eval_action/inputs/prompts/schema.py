@@ -27,10 +27,14 @@ class Evals(_Strict):
 
 
 class TestSettings(Evals):
-    """AgentMark's `test_settings`: our `evals`, plus `props` used as one case when there is no dataset."""
+    """AgentMark's `test_settings`: our `evals`, plus `props` (one case when there is no dataset) and
+    AgentMark's eval names (`evals`, renamed `scores` in newer AgentMark)."""
 
     __test__ = False  # not a pytest class, despite the name
     props: dict[str, Any] | None = None
+    evals: list[str] | None = None
+    scores: list[str] | None = None
+    experiment_key: str | None = None  # AgentMark's baseline identity; ours is the file path
 
 
 class Header(_Strict):
@@ -50,20 +54,47 @@ class NativeFile(Header):
     messages: list[Message] = Field(min_length=1)
 
 
-class TextConfig(BaseModel):
-    """AgentMark `text_config`: `model_name`, the rest are request parameters."""
+class AmToolName(_Strict):
+    type: Literal["tool"]
+    tool_name: str = Field(min_length=1)
 
-    model_config = ConfigDict(extra="allow")
-    model_name: str | None = None
+
+class AmModelConfig(_Strict):
+    """AgentMark's `text_config` keys (`object_config` adds the schema)."""
+
+    model_name: str | None = Field(default=None, min_length=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    stop_sequences: list[str] | None = None
+    seed: int | None = None
+    max_calls: int | None = None  # AgentMark's own tool loop
+    max_retries: int | None = None  # AgentMark's own retries
+    tool_choice: Literal["auto", "none", "required"] | AmToolName | None = None
+    tools: list[str] | dict[str, dict[str, Any]] | None = None  # names; older AgentMark: name → definition
+
+
+class AmObjectConfig(AmModelConfig):
+    schema_: dict[str, Any] = Field(alias="schema")
+    schema_name: str | None = None
+    schema_description: str | None = None
 
 
 class MdxHeader(_Strict):
     name: str | None = Field(default=None, min_length=1)
     description: str | None = None
-    text_config: TextConfig = Field(default_factory=TextConfig)
+    text_config: AmModelConfig | None = None
+    object_config: AmObjectConfig | None = None
+    image_config: dict[str, Any] | None = None  # not evaluated: see agentmark.py
+    speech_config: dict[str, Any] | None = None
     test_settings: TestSettings | None = None
     input_schema: dict[str, Any] | None = None  # documents the props; nothing to check against yet
     metadata: dict[str, Any] | None = None
+    agentmark_meta: dict[str, Any] | None = None
+    tools: list[ToolSpec] = Field(default_factory=list)  # the definitions of `text_config.tools` names
 
 
 class PromptyModel(_Strict):

@@ -29,15 +29,17 @@ class Parts:
     body_offset: int  # file lines before the body
 
 
-def front_matter(text: str, display: str) -> Parts:
-    """Split a Markdown-like file and load its YAML front matter as a mapping."""
+def front_matter(text: str, display: str, lines_before: int = 0) -> Parts:
+    """Split a Markdown-like file and load its YAML front matter as a mapping; `text` starts after
+    `lines_before` file lines (MDX allows a comment above the front matter)."""
     fm = split_front_matter(text, display)
-    doc = load_yaml(fm.yaml, display, fm.yaml_offset)
+    doc = load_yaml(fm.yaml, display, fm.yaml_offset + lines_before)
+    body_offset = fm.body_offset + lines_before
     if doc.data is None:
-        return Parts(doc, {}, fm.body, fm.body_offset)
+        return Parts(doc, {}, fm.body, body_offset)
     if not isinstance(doc.data, dict):
-        raise UserError("front matter must be a mapping of keys (name:, evals:, …)", display, 2)
-    return Parts(doc, cast(dict[str, Any], doc.data), fm.body, fm.body_offset)
+        raise UserError("front matter must be a mapping of keys (name:, evals:, …)", display, 2 + lines_before)
+    return Parts(doc, cast(dict[str, Any], doc.data), fm.body, body_offset)
 
 
 def _line(body: str, index: int, offset: int) -> int:

@@ -1,0 +1,162 @@
+"""AgentMark's MDX, turned into our Jinja templates: comments, imports, components and conditionals.
+
+Comments and `import` lines become blank lines, so every error still names the file's own line.
+A component (`<Tone tone={props.tone} />`, imported from an `.mdx` file) is inlined with its
+attributes as its `props`; `<If>`/`<ElseIf>`/`<Else>` become `{% if %}` blocks. Expressions are
+read in a small subset of JavaScript (props paths, literals, comparisons, `&&`, `||`, `!`): anything
+else is refused by name rather than sent as literal text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval_action.inputs.paths import repo_relative, resolve_inside
+from eval_action.inputs.yamlio import read_text, show, split_front_matter
+from eval_action.model.errors import UserError
+
+_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+_LEAD = re.compile(r"(?:\s*\{/\*.*?\*/\})+[ \t]*\n(?=---[ \t]*\n)", re.S)
+_IMPORT = re.compile(r"^import\s+([A-Z]\w*)\s+from\s+(['\"])([^'\"]+)\2\s*;?[ \t]*$", re.M)
+_ESM = re.compile(r"^(import|export)\b.*$", re.M)
+_ATTR = r"""\s+\w+(?:=(?:"[^"]*"|'[^']*'|\{[^{}]*\}))?"""
+_COMPONENT = re.compile(rf"<([A-Z]\w*)((?:{_ATTR})*)\s*/>")
+_ATTRS = re.compile(r"""(\w+)(?:=(?:"([^"]*)"|'([^']*)'|\{([^{}]*)\}))?""")
+_IF = re.compile(r"<(If|ElseIf)\s+condition=\{([^{}]*)\}\s*>")
+_CHAIN = re.compile(r"</(?:If|ElseIf)>\s*(?=<(?:ElseIf|Else)[\s>])")
+_TAG = re.compile(r"</?([A-Z]\w*)")
+_PROPS = re.compile(r"(?<!\{)\{\s*(props(?:\.[A-Za-z_]\w*)+)\s*\}(?!\})")  # not Jinja's own `{{ … }}`
+_TOKEN = re.compile(r"""\s+|"[^"\\]*"|'[^'\\]*'|\d+(?:\.\d+)?|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"""
+                    r"""|===|!==|==|!=|<=|>=|&&|\|\||[<>!()+\-*/%]""")
+_WORDS = {"true": "true", "false": "false", "null": "none", "undefined": "none",
+          "===": "==", "!==": "!=", "&&": " and ", "||": " or ", "!": " not "}
+_NOT_TEXT = {"ForEach": "`<ForEach>` runs a JavaScript function per item",
+             "ImageAttachment": "attachments are images and files; eval-action sends text messages",
+             "FileAttachment": "attachments are images and files; eval-action sends text messages"}
+MAX_DEPTH = 10
+
+
+@dataclass
+class Source:
+    """One MDX file being read: where it is, and the components it imports (name → repo path)."""
+
+    repo_root: Path
+    file: Path
+    display: str
+    components: dict[str, Path] = field(default_factory=dict)
+    inlined: set[str] = field(default_factory=set)  # every component file read, for dependencies
+
+
+def blank(match: re.Match[str]) -> str:
+    return "\n" * match.group().count("\n")
+
+
+def split_lead(text: str) -> tuple[int, str]:
+    """A comment above the front matter: the lines it takes, and the text from `---` on."""
+    lead = _LEAD.match(text)
+    return (lead.group().count("\n"), text[lead.end():]) if lead else (0, text)
+
+
+def strip(body: str, src: Source, offset: int) -> str:
+    """Comments and imports out (blank lines in their place); imported components recorded."""
+    body = _COMMENT.sub(blank, body)
+    unclosed = body.find("{/*")
+    if unclosed >= 0:
+        raise UserError("`{/*` comment never closes — end it with `*/}`", src.display, _line(body, unclosed, offset))
+    for m in _IMPORT.finditer(body):
+        src.components[m.group(1)] = _component_file(m.group(3), src, _line(body, m.start(), offset))
+    body = _IMPORT.sub("", body)
+    esm = _ESM.search(body)
+    if esm:
+        raise UserError(f"`{show(esm.group(), 60)}` — eval-action reads `import Name from './file.mdx'` only "
+                        "(components); JavaScript imports and exports can't run here", src.display,
+                        _line(body, esm.start(), offset))
+    return body
+
+
+def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> str:
+    """One message's MDX as a Jinja template: components inlined, conditionals and `{props.x}` converted."""
+    content = _COMPONENT.sub(lambda m: _inline(m, src, line, content, depth), content)
+    content = _CHAIN.sub("", content)  # `</If>` then `<ElseIf>`/`<Else>`: one block goes on
+    content = _IF.sub(lambda m: _if(m, src, line, content), content)
+    content = re.sub(r"</(?:If|ElseIf|Else)>", "{% endif %}", content)
+    content = re.sub(r"<Else\s*>", "{% else %}", content)
+    content = _PROPS.sub(r"{{ \1 }}", content)
+    content = content.replace("<Raw>", "{% raw %}").replace("</Raw>", "{% endraw %}")
+    stray = _TAG.search(content)
+    if stray:
+        name = stray.group(1)
+        why = _NOT_TEXT.get(name, f"it is not a component this file imports — add `import {name} from "
+                                  f"'./{name}.mdx'` or remove the tag")
+        raise UserError(f"`<{show(name)}>` is not supported: {why}", src.display, _at(content, stray.start(), line))
+    return content
+
+
+def expression(js: str, src: Source, line: int | None) -> str:
+    """A JavaScript expression of the subset we read, as a Jinja expression."""
+    out, pos = [], 0
+    while pos < len(js):
+        m = _TOKEN.match(js, pos)
+        word = m.group() if m else js[pos]
+        if m is None or not _allowed(word):
+            raise UserError(f"MDX expression `{{{show(js.strip(), 60)}}}` is not supported — use props "
+                            "paths, literals, comparisons, &&, || and !", src.display, line)
+        out.append(_WORDS.get(word, word))
+        pos = m.end()
+    return "".join(out).strip()
+
+
+def _allowed(word: str) -> bool:
+    if not word[0].isalpha() and word[0] not in "_$":
+        return True
+    return word in _WORDS or word == "props" or word.startswith("props.")
+
+
+def _inline(m: re.Match[str], src: Source, line: int | None, content: str, depth: int) -> str:
+    name, at = m.group(1), _at(content, m.start(), line)
+    file = src.components.get(name)
+    if file is None:
+        return m.group()  # left for the stray-tag check, which names it
+    if depth >= MAX_DEPTH:
+        raise UserError(f"components nest more than {MAX_DEPTH} deep (does `{show(name)}` include itself?)",
+                        src.display, at)
+    rel = repo_relative(src.repo_root, file)
+    src.inlined.add(rel)
+    inner = Source(src.repo_root, file, rel, inlined=src.inlined)
+    text = read_text(file, rel)
+    fm = split_front_matter(text, rel)
+    body = to_template(strip(fm.body, inner, fm.body_offset).strip(), inner, fm.body_offset + 1, depth + 1)
+    pairs = [f"{key!r}: {_attr_value(a, src, at)}" for a in _ATTRS.finditer(m.group(2)) for key in [a.group(1)]]
+    return "{% with props = {" + ", ".join(pairs) + "} %}" + body + "{% endwith %}"
+
+
+def _attr_value(a: re.Match[str], src: Source, line: int | None) -> str:
+    if a.group(4) is not None:
+        return expression(a.group(4), src, line)
+    text = a.group(2) if a.group(2) is not None else a.group(3)
+    return "true" if text is None else repr(text)
+
+
+def _if(m: re.Match[str], src: Source, line: int | None, content: str) -> str:
+    keyword = "if" if m.group(1) == "If" else "elif"
+    return "{% " + keyword + " " + expression(m.group(2), src, _at(content, m.start(), line)) + " %}"
+
+
+def _component_file(rel: str, src: Source, line: int) -> Path:
+    if not rel.endswith(".mdx"):
+        raise UserError(f"import `{show(rel)}` is not an .mdx component — eval-action inlines MDX components "
+                        "only; JavaScript can't run here", src.display, line)
+    file = resolve_inside(src.repo_root, src.file.parent, rel, source=src.display, line=line)
+    if not file.is_file():
+        raise UserError(f"component `{show(rel)}` not found — paths are relative to this file", src.display, line)
+    return file
+
+
+def _line(text: str, index: int, offset: int) -> int:
+    return offset + text.count("\n", 0, index) + 1
+
+
+def _at(content: str, index: int, line: int | None) -> int | None:
+    return line + content.count("\n", 0, index) if line else None
