@@ -44,7 +44,7 @@ BAD = [
     ("duplicate-ids.prompt.yaml", "repeats the row at duplicate-ids.prompt.yaml:6",
      "duplicate-ids.prompt.yaml:7"),
     ("unclosed-front-matter.prompt.md", "never closes", "unclosed-front-matter.prompt.md:1"),
-    ("stray-tag.prompt.mdx", "`<User>` has no matching tag", "stray-tag.prompt.mdx:8"),
+    ("stray-tag.prompt.mdx", "`<User>` has no matching tag", "stray-tag.prompt.mdx:7"),
     ("tool-role.prompty", "the `tool:` role is not supported", "tool-role.prompty:7"),
     ("literal-key.prompty", "`api_key` must be `${env:NAME}`", "literal-key.prompty:7"),
     ("threshold-typo.prompt.yaml", "did you mean `llm-rubric`?", "threshold-typo.prompt.yaml:7"),
