@@ -1,23 +1,33 @@
-"""Reference-overlap scores with promptfoo's formulas: `bleu`, `gleu`, `rouge-n`.
+"""Reference-overlap scores with promptfoo's formulas: `bleu`, `gleu`, `rouge-n`, `meteor`.
 
-Each passes when its score reaches `threshold` (promptfoo's defaults: 0.5, 0.5, 0.75); a list
-value means several acceptable references (bleu and gleu keep the best).
+Each passes when its score reaches `threshold` (promptfoo's defaults: 0.5, 0.5, 0.75, 0.5); a list
+value means several acceptable references (bleu, gleu and meteor keep the best).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from eval_action.execution.scorers._common import fmt, is_templated, quote, threshold_problems, value_or_expected
+from eval_action.execution.scorers import _porter
+from eval_action.execution.scorers._common import (
+    fmt,
+    is_templated,
+    number,
+    quote,
+    threshold_problems,
+    value_or_expected,
+)
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
-_DEFAULT_THRESHOLD = {"bleu": 0.5, "gleu": 0.5, "rouge-n": 0.75}
+_DEFAULT_THRESHOLD = {"bleu": 0.5, "gleu": 0.5, "rouge-n": 0.75, "meteor": 0.5}
+_METEOR_PARAMETERS = {"alpha": 0.9, "beta": 3.0, "gamma": 0.5}
 _BLEU_WEIGHTS = (0.25, 0.25, 0.25, 0.25)
 _SMOOTHING = 1e-7  # promptfoo's floor for an n-gram precision of 0, so one empty order isn't fatal
 
@@ -124,9 +134,59 @@ def rouge_n(candidate: str, reference: str, n: int = 1) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+# METEOR as promptfoo computes it: words aligned exactly, then by Porter stem (its synonym stage
+# needs WordNet, which is not here: a synonym counts as no match, so scores can only be lower).
+_Match = tuple[int, int]
+_Words = list[tuple[int, str]]
+
+
+def _align(candidate: _Words, reference: _Words) -> tuple[list[_Match], _Words, _Words]:
+    """promptfoo's matchExactEnums: from the last candidate word back, each takes the last equal
+    reference word left."""
+    cand, ref, matches = list(candidate), list(reference), []
+    for i in range(len(cand) - 1, -1, -1):
+        for j in range(len(ref) - 1, -1, -1):
+            if cand[i][1] == ref[j][1]:
+                matches.append((cand[i][0], ref[j][0]))
+                del cand[i], ref[j]
+                break
+    return matches, cand, ref
+
+
+def _chunks(matches: list[_Match]) -> int:
+    return sum(1 for a, b in itertools.pairwise(matches) if b != (a[0] + 1, a[1] + 1)) + bool(matches)
+
+
+def _meteor_one(candidate: list[str], reference: list[str], alpha: float, beta: float, gamma: float) -> float:
+    cand = [(i, w.lower()) for i, w in enumerate(candidate)]
+    ref = [(i, w.lower()) for i, w in enumerate(reference)]
+    exact, cand_left, ref_left = _align(cand, ref)
+    stemmed, _, _ = _align([(i, _porter.stem(w)) for i, w in cand_left], [(i, _porter.stem(w)) for i, w in ref_left])
+    matches = sorted(exact + stemmed, key=lambda m: m[0])
+    if not matches:
+        return 0.0
+    precision, recall = len(matches) / len(cand), len(matches) / len(ref)
+    denominator = alpha * precision + (1 - alpha) * recall
+    if denominator == 0:
+        return 0.0
+    fmean = precision * recall / denominator
+    return float((1 - gamma * (_chunks(matches) / len(matches)) ** beta) * fmean)
+
+
+def _meteor_words(text: str) -> list[str]:
+    return [re.sub(r"\.+$", "", w) for w in re.split(r"\s+", text)]
+
+
+def meteor(candidate: str, references: list[str], alpha: float = 0.9, beta: float = 3.0,
+           gamma: float = 0.5) -> float:
+    """The best METEOR score over the references (promptfoo's alignment, without synonyms)."""
+    cand = _meteor_words(candidate)
+    return max(_meteor_one(cand, _meteor_words(r), alpha, beta, gamma) for r in references)
+
+
 def _references(spec: ScorerSpec, ctx: ScoreContext, lists: bool) -> list[str]:
     value = value_or_expected(spec, ctx)
-    if isinstance(value, str) and value:
+    if isinstance(value, str) and (value or spec.type == "meteor"):
         return [value]
     if lists and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return value
@@ -144,6 +204,11 @@ def _scorer(type_: str) -> Any:
         refs = _references(spec, ctx, lists=type_ != "rouge-n")
         if type_ == "rouge-n":
             value = rouge_n(ctx.output, refs[0])
+        elif type_ == "meteor":
+            if not ctx.output:
+                raise ScorerError("meteor cannot score an empty answer (promptfoo refuses it too)")
+            params = {k: number(spec.options.get(k, d), k) for k, d in _METEOR_PARAMETERS.items()}
+            value = meteor(ctx.output, refs, **params)
         elif type_ == "bleu":
             value = bleu(ctx.output, refs)
         else:
@@ -151,8 +216,9 @@ def _scorer(type_: str) -> Any:
         limit = _DEFAULT_THRESHOLD[type_] if spec.threshold is None else spec.threshold
         passed = value >= limit
         sign = "≥" if passed else "<"
+        note = " (exact and stem matches; WordNet synonyms are not used)" if type_ == "meteor" and not passed else ""
         return Score(score=value, passed=passed,
-                     reason=f"{type_} {fmt(value)} {sign} {fmt(limit)} against {quote(refs[0])}")
+                     reason=f"{type_} {fmt(value)} {sign} {fmt(limit)} against {quote(refs[0])}{note}")
 
     return score
 
@@ -162,10 +228,23 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     value = spec.value
     if value is None or is_templated(value):
         return problems
-    ok = isinstance(value, str) and bool(value)
+    ok = isinstance(value, str) and (bool(value) or spec.type == "meteor")
     if spec.type != "rouge-n":
         ok = ok or (isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value))
     return problems if ok else [*problems, _value_problem(spec.type)]
 
 
-SCORERS: dict[str, ScorerDef] = {t: ScorerDef(_scorer(t), _validate) for t in _DEFAULT_THRESHOLD}
+def _validate_meteor(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
+    problems = _validate(spec, prompt_dir, repo_root)
+    for key in _METEOR_PARAMETERS:
+        raw = spec.options.get(key)
+        if raw is not None and not is_templated(raw):
+            try:
+                number(raw, key)
+            except ScorerError as e:
+                problems.append(f"meteor: {e} — write a plain number")
+    return problems
+
+
+SCORERS: dict[str, ScorerDef] = {t: ScorerDef(_scorer(t), _validate) for t in ("bleu", "gleu", "rouge-n")}
+SCORERS["meteor"] = ScorerDef(_scorer("meteor"), _validate_meteor, options=frozenset(_METEOR_PARAMETERS))

@@ -26,6 +26,7 @@ from eval_action.execution.scorers import (
     rag,
     refusal,
     similarity,
+    sql,
     structured,
     text,
     tools,
@@ -61,6 +62,7 @@ _REGISTRY: dict[str, ScorerDef] = {
     **logprobs.SCORERS,
     **moderation.SCORERS,
     **agentmark.SCORERS,
+    **sql.SCORERS,
 }
 _NOT = "not-"
 _CODE_KEYS = (TRANSFORM, rag.CONTEXT_TRANSFORM)
