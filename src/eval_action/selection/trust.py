@@ -88,11 +88,17 @@ def check_key_variables(spec: PromptSpec, config: Config) -> None:
                             f"not declare it — add `secrets: [{show(variable)}]` to eval-action.yaml "
                             "if it holds that provider's key", spec.path)
         # a header's `${env:NAME}` sends that variable too: the same rule, with no default to fall back on
-        for name in (n for value in ref.provider.headers.values() for n in ENV_REF.findall(value)):
+        for name in (m.group(1) for value in ref.provider.headers.values() for m in ENV_REF.finditer(value)):
             if name not in config.secrets:
                 raise UserError(f"{ref.where} sends the variable {show(name)} in a header, but the config does "
                                 f"not declare it — add `secrets: [{show(name)}]` to eval-action.yaml "
                                 "if it holds that gateway's key", spec.path)
+        # so does a `base_url` that reads one (a Prompty endpoint): its value becomes the host we call
+        for name in (m.group(1) for m in ENV_REF.finditer(ref.provider.base_url or "")):
+            if name not in config.secrets:
+                raise UserError(f"{ref.where} reads the variable {show(name)} into its endpoint, but the config "
+                                f"does not declare it — add `secrets: [{show(name)}]` to eval-action.yaml "
+                                "if it holds that provider's address", spec.path)
 
 
 def destination(provider: ProviderSpec) -> dict[str, Any]:

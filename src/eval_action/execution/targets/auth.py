@@ -34,12 +34,25 @@ def api_key(env: Mapping[str, str], variable: str, base_url: str, label: str) ->
 
 
 def base_url(configured: str | None, env: Mapping[str, str], variable: str, default: str) -> tuple[str, str]:
-    """The API's base URL and what set it: the provider's `base_url`, the variable, or the default."""
+    """The API's base URL and what set it: the provider's `base_url` (its `${env:NAME}` or
+    `${env:NAME:default}` parts read here), the variable, or the default."""
     if configured:
-        return configured.rstrip("/"), "the provider's `base_url` in eval-action.yaml"
+        read = [m.group(1) for m in ENV_REF.finditer(configured)]
+        url = ENV_REF.sub(lambda m: _url_part(m, env), configured)
+        origin = (f"the provider's `base_url` (with {', '.join(read)})" if read
+                  else "the provider's `base_url` in eval-action.yaml")
+        return url.rstrip("/"), origin
     if env.get(variable):
         return env[variable].rstrip("/"), variable
     return default, f"the default (set {variable} or the provider's `base_url` to change it)"
+
+
+def _url_part(match: re.Match[str], env: Mapping[str, str]) -> str:
+    value = env.get(match.group(1), "").strip() or (match.group(2) or "").strip()
+    if not value:
+        raise UserError(f"the provider's `base_url` reads {match.group(1)}, which is not set — add it to the "
+                        "job's environment (e.g. the endpoint, https://RESOURCE.openai.azure.com)")
+    return value.rstrip("/")
 
 
 def header_values(headers: Mapping[str, str], env: Mapping[str, str], label: str) -> tuple[dict[str, str], list[str]]:

@@ -57,6 +57,8 @@ class Draft:
     tools: list[ToolSpec] = field(default_factory=list)
     tool_choice: ToolChoice | None = None
     includes: list[str] = field(default_factory=list)  # repository files the parser inlined (MDX components)
+    var_defaults: dict[str, Any] = field(default_factory=dict)  # under every case's vars (Prompty inputs)
+    references: list[str] = field(default_factory=list)  # files the prompt file itself reads (`${file:…}`)
 
 
 def not_an_eval(data: dict[str, Any], eval_keys: tuple[str, ...], doc: YamlDoc) -> NotAnEval:
@@ -98,12 +100,15 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
     scorers = [_scorer(d, evals, i, spec, repo_root, config) for i, spec in enumerate(evals.scorers)]
     _check_thresholds(d, evals, scorers)
     dataset, cases = _cases(d, evals, repo_root)
+    if d.var_defaults:  # after the ids are set: a default is no part of a case's identity
+        cases = [c.model_copy(update={"vars": {**d.var_defaults, **c.vars}}) for c in cases]
     cases = [_row_files(case, (dataset or d.file).parent, d.file.parent, repo_root) for case in cases]
     row_scorers = [s for c in cases for s in c.scorers]
     check_tools(d.tools, d.tool_choice, [*scorers, *row_scorers], d.path, d.doc)
     dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
                                 templates=[m.content for m, _ in d.messages],
-                                scorers=flat_scorers([*scorers, *row_scorers]), provider=d.provider)
+                                scorers=flat_scorers([*scorers, *row_scorers]), provider=d.provider,
+                                files=d.references)
     dependencies += [Dependency(path=p, kind="include") for p in d.includes]
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,

@@ -19,9 +19,10 @@ Kind = Literal["dataset", "scorer", "schema", "include", "target", "file"]
 
 
 def collect(repo_root: Path, prompt_file: Path, path: str, *, dataset: Path | None, templates: Iterable[str],
-            scorers: Iterable[ScorerSpec], provider: ProviderSpec) -> list[Dependency]:
-    """Dependencies of one prompt; `path` is the prompt's repository-relative path, for errors."""
-    deps: set[tuple[str, Kind]] = set()
+            scorers: Iterable[ScorerSpec], provider: ProviderSpec, files: Iterable[str] = ()) -> list[Dependency]:
+    """Dependencies of one prompt; `path` is the prompt's repository-relative path, for errors; `files`
+    are the repository-relative files the prompt file reads itself (Prompty's `${file:…}`)."""
+    deps: set[tuple[str, Kind]] = set((p, "file") for p in files)
     if dataset is not None:
         deps.add((repo_relative(repo_root, dataset), "dataset"))
     deps.update((p, "include") for p in _includes(repo_root, templates, path))

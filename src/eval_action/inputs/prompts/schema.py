@@ -98,27 +98,44 @@ class MdxHeader(_Strict):
 
 
 class PromptyModel(_Strict):
-    api: str = "chat"
-    configuration: dict[str, Any] = Field(default_factory=dict)
+    """Prompty's `model:`: v2 (`id`, `provider`, `apiType`, `connection`, `options`) and v1 (`api`,
+    `configuration` — `connection` in late v1 —, `parameters`, `response`)."""
+
+    id: str | None = None
+    provider: str | None = None
+    apiType: str | None = None
+    api: str | None = None
+    connection: dict[str, Any] | None = None
+    configuration: dict[str, Any] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, Any] = Field(default_factory=dict)
     response: Any = None
 
 
-class PromptyHeader(_Strict):
-    """Prompty's front matter; descriptive keys are accepted so existing files load unchanged."""
+Properties = list[dict[str, Any]] | dict[str, Any] | None
+
+
+class PromptyHeader(BaseModel):
+    """Prompty's front matter, v1 and v2. Prompty ignores keys it does not know, and so do we (a
+    near-miss of a known key is refused by the parser)."""
+
+    model_config = ConfigDict(extra="allow")
 
     name: str | None = Field(default=None, min_length=1)
+    model: str | PromptyModel = Field(default_factory=PromptyModel)
+    sample: dict[str, Any] | None = None
+    inputs: Properties = None
+    outputs: Properties = None
+    tools: list[dict[str, Any]] | dict[str, Any] | None = None
+    template: str | dict[str, Any] | None = None
+    evals: Evals | None = None
+    # descriptive only
+    displayName: str | None = None
     description: str | None = None
     authors: list[str] = Field(default_factory=list)
     version: Any = None
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] | None = None
-    model: PromptyModel = Field(default_factory=PromptyModel)
-    sample: dict[str, Any] | None = None
-    inputs: dict[str, Any] | None = None
-    outputs: dict[str, Any] | None = None
-    template: Any = None
-    evals: Evals | None = None
 
 
 class GhString(_Strict):

@@ -18,7 +18,9 @@ Placed = tuple[Message, int | None]
 
 _TAG = re.compile(r"<(System|User|Assistant)>(.*?)</\1>", re.S)
 _OPEN = re.compile(r"</?(System|User|Assistant)>")
-_ROLE_LINE = re.compile(r"^[ \t]*#?[ \t]*(system|user|assistant|function|tool)[ \t]*:[ \t]*$", re.I | re.M)
+# Prompty 2 allows attributes (`user[name="Alice"]:`); they are not part of the message text.
+_ROLE_LINE = re.compile(r"^[ \t]*#?[ \t]*(system|user|assistant|function|tool)(?:\[[^\]\n]*\])?[ \t]*:[ \t]*$",
+                        re.I | re.M)
 
 
 @dataclass(frozen=True)
