@@ -110,7 +110,7 @@ def _params(model: PromptyModel, family: str, doc: YamlDoc) -> dict[str, Any]:
         elif key in other:
             raise doc.error(f"option `{key}` has no {family} parameter — drop it", ("model", "options", key))
         elif key == "additionalProperties" and isinstance(value, dict):
-            params.update({k: v for k, v in value.items() if k not in params})
+            params.update({k: v for k, v in value.items() if k not in params and k not in _TRANSPORT})
         elif key not in (*_TRANSPORT, "tools"):
             params[key] = value
     return params
