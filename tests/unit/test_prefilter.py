@@ -53,9 +53,8 @@ evals:
     "prompts/other.prompt.yaml": "messages: [{role: user, content: hi}]\nevals: {dataset: ../data/other.jsonl}\n",
     "prompts/am.prompt.mdx": "---\ntest_settings: {dataset: ../data/mdx.jsonl}\n---\n<User>{props.q}</User>\n",
     "prompts/p.prompty": "---\nname: p\nsample: {q: hi}\n---\nuser:\n{{ q }}\n",
-    "prompts/ref.prompty": "---\nsample: ${file:../data/shared_vars.json}\n" + EVALS.replace("cases: [{vars: {q: hi}}]",
-                                                                                   "scorers: [{type: contains, value: ok}]")
-                           + "---\nuser:\n{{ q }}\n",
+    "prompts/ref.prompty": "---\nsample: ${file:../data/shared_vars.json}\n"
+                           "evals: {scorers: [{type: contains, value: ok}]}\n---\nuser:\n{{ q }}\n",
     "data/shared_vars.json": '{"q": "e"}',
     "prompts/checks.py": "def fn(output, context): return True\n",
     "prompts/schemas/answer.json": "{}",

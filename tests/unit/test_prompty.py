@@ -65,7 +65,8 @@ def test_v2_options_are_renamed_as_prompty_sends_them_and_v1_parameters_kept(tmp
     v1 = load(tmp_path, "v1-2024/shakespeare.prompty")
     assert v1.params == {"max_tokens": 3000}
     (tmp_path / "s.prompty").write_text("---\nmodel:\n  id: m\n  options:\n    additionalProperties: {stream: true, "
-                                        f"user: u}}\n    stream_options: {{include_usage: true}}\n{EVALS}---\nuser:\nhi\n")
+                                        "user: u}\n    stream_options: {include_usage: true}\n"
+                                        f"{EVALS}---\nuser:\nhi\n")
     streamed = load_prompt(Path("s.prompty"), tmp_path, CONFIG)  # answers are read whole
     assert isinstance(streamed, PromptSpec) and streamed.params == {"user": "u"}
 

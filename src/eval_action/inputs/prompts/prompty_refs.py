@@ -8,14 +8,13 @@ they are: the few places that may read a variable (keys, endpoints) take them by
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from eval_action.inputs import valuefiles
 from eval_action.inputs.paths import existing_file_inside, repo_relative
-from eval_action.inputs.yamlio import Loc, YamlDoc, load_yaml, read_text, show
-from eval_action.model.errors import UserError
+from eval_action.inputs.yamlio import Loc, YamlDoc, read_text
 
 _FILE_REF = re.compile(r"^\$\{file:(.*)\}$", re.S)
 
@@ -48,14 +47,8 @@ def resolve_files(data: Any, file: Path, path: str, doc: YamlDoc) -> tuple[Any, 
 
 
 def _content(target: Path, display: str) -> Any:
-    text = read_text(target, display)
-    suffix = target.suffix.lower()
-    if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise UserError(f"not valid JSON: {show(e.msg)} — fix the file (a `${{file:…}}` reference "
-                            "loads it)", display, e.lineno) from None
-    if suffix in (".yaml", ".yml"):
-        return load_yaml(text, display).data
-    return text
+    """JSON and YAML parsed by the one value-file reader; any other file is its text, as Prompty reads it."""
+    if target.suffix.lower() in valuefiles.DATA_SUFFIXES:
+        stat = target.stat()
+        return valuefiles.read(target, display, (stat.st_mtime_ns, stat.st_size))
+    return read_text(target, display)
