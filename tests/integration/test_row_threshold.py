@@ -62,3 +62,10 @@ def test_a_bad_row_threshold_is_one_line_naming_the_row(repo: Path, bad: str,
     assert main(["validate"]) == 2
     errors = [line for line in capsys.readouterr().out.splitlines() if "error:" in line]
     assert len(errors) == 1 and errors[0].startswith("eval-action: error: data/rows.yaml:3: row `threshold`"), errors
+
+
+def test_a_csv_threshold_column_may_leave_rows_blank(repo: Path) -> None:
+    (repo / "data/rows.csv").write_text("id,who,threshold\nlenient,world,0.2\nstrict,world,\n")
+    (repo / "hello.prompt.yaml").write_text(PROMPT.replace("rows.yaml", "rows.csv"))
+    main(["run", "--all", "--no-cache"])
+    assert verdicts(repo) == {"lenient": True, "strict": False}

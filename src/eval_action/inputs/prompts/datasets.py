@@ -119,8 +119,8 @@ def _csv_row(header: list[str], record: list[str], display: str, line: int) -> d
         raise UserError(f"row has {len(record)} fields but the header has {len(header)} — "
                         "quote values that contain commas", display, line)
     row = dict(zip(header, record, strict=True))
-    # A blank `id`/`expected` cell means "none", as a missing key would in JSONL.
-    return {k: v for k, v in row.items() if v.strip() or k not in ("id", "expected")}
+    # A blank `id`/`expected`/`threshold` cell means "none", as a missing key would in JSONL.
+    return {k: v for k, v in row.items() if v.strip() or k not in ("id", "expected", "threshold")}
 
 
 def to_cases(rows: Iterable[Row], display: str, *, agentmark: bool = False) -> list[Case]:
