@@ -194,6 +194,17 @@ def test_outputs_become_a_strict_json_schema_response_format(tmp_path: Path) -> 
     assert wire["schema"]["properties"]["activities"]["items"]["type"] == "string"
 
 
+def test_anthropic_outputs_and_options_in_anthropic_terms(tmp_path: Path) -> None:
+    config = CONFIG.model_copy(update={"providers": {
+        **CONFIG.providers, "mock-anthropic": ProviderSpec(type="anthropic", model="claude-haiku-4-5")}})
+    spec = load(tmp_path, "v2/python/anthropic_structured.prompty", config=config)
+    assert spec.provider == ProviderSpec(type="anthropic", model="claude-sonnet-4-5-20250929")
+    assert spec.params == {"max_tokens": 512, "output_config": {"format": {"type": "json_schema", "schema": {
+        "type": "object", "additionalProperties": False, "required": ["city", "temperature"], "properties": {
+            "city": {"type": ["string", "null"], "description": "The city name"},
+            "temperature": {"type": ["number", "null"], "description": "The temperature in Fahrenheit"}}}}}}
+
+
 # ---------------------------------------------------------------- where the model is called
 AZURE = dict(type="openai", api_key_header="api-key", api_key_env="AZURE_OPENAI_API_KEY")
 

@@ -50,7 +50,7 @@ def parse_prompty(text: str, file: Path, path: str, config: Config) -> Draft | N
     provider_name, target = provider(model, config, doc)
     params = _params(model, "anthropic" if target.type == "anthropic" else "openai", doc)
     if spec.outputs:
-        params["response_format"] = _response_format(spec, doc)
+        params.update(_structured_output(spec, target.type, doc))
     inputs = props.named(spec.inputs, doc, ("inputs",))
     sample = {**props.sample(inputs), **(spec.sample or {})}
     messages = _without_threads(messages, [name for name, p, _ in inputs if props.kind(p) == "thread"])
@@ -116,13 +116,16 @@ def _params(model: PromptyModel, family: str, doc: YamlDoc) -> dict[str, Any]:
     return params
 
 
-def _response_format(spec: PromptyHeader, doc: YamlDoc) -> dict[str, Any]:
-    """Prompty sends `outputs` as a strict JSON-schema response format (v1 names it after the prompt)."""
+def _structured_output(spec: PromptyHeader, target: str, doc: YamlDoc) -> dict[str, Any]:
+    """`outputs` as Prompty sends them: OpenAI's strict JSON-schema response format (named
+    `structured_output`, or after the prompt in v1), Anthropic's `output_config.format`."""
     outputs = props.named(spec.outputs, doc, ("outputs",))
+    schema = props.json_schema(outputs, doc, strict=True)
+    if target == "anthropic":
+        return {"output_config": {"format": {"type": "json_schema", "schema": schema}}}
     v2 = isinstance(spec.outputs, list) or any("kind" in p for _, p, _ in outputs)
     name = "structured_output" if v2 or not spec.name else _SCHEMA_NAME.sub("_", spec.name.lower())[:64]
-    return {"type": "json_schema",
-            "json_schema": {"name": name, "strict": True, "schema": props.json_schema(outputs, doc, strict=True)}}
+    return {"response_format": {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}}
 
 
 def _tools(spec: PromptyHeader, model: PromptyModel, doc: YamlDoc) -> list[ToolSpec]:

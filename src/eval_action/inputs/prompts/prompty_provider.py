@@ -129,8 +129,11 @@ def _serverless(conn: dict[str, Any], model_id: str | None, doc: YamlDoc, loc: L
     if key is None:  # without one, Prompty signs in with Entra ID
         raise doc.error("a serverless connection needs `key: ${env:NAME}` — eval-action sends that key as "
                         "a Bearer token and does not sign in with Entra ID", loc)
-    return ProviderSpec(type="openai", model=_model_name(conn, model_id, doc, loc),
-                        base_url=_endpoint(conn["endpoint"], doc, (*loc, "endpoint")), api_key_env=key)
+    model = _model_name(conn, model_id, doc, loc)
+    if model is None:
+        raise doc.error("a serverless connection needs `model:` (the model the endpoint serves)", loc)
+    return ProviderSpec(type="openai", model=model, base_url=_endpoint(conn["endpoint"], doc, (*loc, "endpoint")),
+                        api_key_env=key)
 
 
 def _direct(family: str, conn: dict[str, Any], model_id: str | None, config: Config, doc: YamlDoc,
