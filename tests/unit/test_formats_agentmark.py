@@ -280,3 +280,25 @@ def test_agentmark_providers_from_model_names_are_checked_against_the_base(repo:
     refused = refused_destinations(load(repo, rel, openai_only), openai_only, openai_only)
     assert refused and "target of m.prompt.mdx: type" in refused[0]
     assert refused_destinations(load(repo, rel), CONFIG, CONFIG) == []  # the base's own anthropic provider
+
+
+def test_agentmark_components_multiplying_inside_components_are_bounded(repo: Path) -> None:
+    write(repo, "c0.mdx", "x" * 1000 + "\n")
+    for level in range(1, 6):
+        uses = f"<C{level - 1} />" * 12
+        write(repo, f"c{level}.mdx", f"import C{level - 1} from './c{level - 1}.mdx';\n{uses}\n")
+    rel = write(repo, "p.prompt.mdx", mdx("", "import C5 from './c5.mdx';\n<User><C5 /></User>\n"))
+    assert "components expand to more than 10,000,000 characters" in error(repo, rel).message
+
+
+def test_agentmark_a_component_with_children_says_how_to_write_it(repo: Path) -> None:
+    write(repo, "c.mdx", "Be brief.\n")
+    rel = write(repo, "p.prompt.mdx", mdx("", "import C from './c.mdx';\n<User><C>child</C></User>\n"))
+    assert "write it as `<C … />`" in error(repo, rel).message
+
+
+def test_agentmark_a_dataset_without_evals_says_to_add_them(repo: Path) -> None:
+    write(repo, "d.jsonl", '{"input": {"q": "hi"}, "expected_output": "hi"}\n')
+    rel = write(repo, "d.prompt.mdx", "---\ntest_settings:\n  dataset: d.jsonl\n---\n<User>{props.q}</User>\n")
+    e = error(repo, rel)
+    assert e.line == 2 and "test_settings has cases but no evals" in e.message and "evals: [exact_match]" in e.message

@@ -51,7 +51,12 @@ evals:
     "prompts/agentic/agent.prompt.yaml": "provider: agent\nmessages: [{role: user, content: hi}]\n" + EVALS,
     "prompts/cli.prompt.yaml": "provider: cli\nmessages: [{role: user, content: hi}]\n" + EVALS,
     "prompts/other.prompt.yaml": "messages: [{role: user, content: hi}]\nevals: {dataset: ../data/other.jsonl}\n",
-    "prompts/am.prompt.mdx": "---\ntest_settings: {dataset: ../data/mdx.jsonl}\n---\n<User>{props.q}</User>\n",
+    "prompts/am.prompt.mdx": "---\ntest_settings: {dataset: ../data/mdx.jsonl, evals: [exact_match]}\n---\n"
+                             "<User>{props.q}</User>\n",
+    "prompts/comp.prompt.mdx": "---\ntest_settings: {cases: [{input: {q: hi}}], evals: [exact_match]}\n---\n"
+                               "import Outer from './parts/outer.mdx';\n<User><Outer /></User>\n",
+    "prompts/parts/outer.mdx": "import Inner from './inner.mdx';\nSay: <Inner />\n",
+    "prompts/parts/inner.mdx": "{props.q}\n",
     "prompts/p.prompty": "---\nname: p\nsample: {q: hi}\n---\nuser:\n{{ q }}\n",
     "prompts/ref.prompty": "---\nsample: ${file:../data/shared_vars.json}\n"
                            "evals: {scorers: [{type: contains, value: ok}]}\n---\nuser:\n{{ q }}\n",
@@ -126,8 +131,9 @@ def test_every_prompt_select_would_pick_is_a_candidate(root: Path) -> None:
     (("data/real.jsonl",), ["prompts/linked.prompt.yaml"]),  # named through a symlink
     (("tools/pkg/deep/x.py",), ["prompts/inline.prompt.yaml"]),  # inside a package a prompt imports
     (("src/agent/loop.py",), ["prompts/agentic/agent.prompt.yaml"]),  # a trigger
-    (("DATA/MDX.jsonl",), ["prompts/am.prompt.mdx"]),  # case-insensitive names
+    (("DATA/MDX.jsonl",), ["prompts/am.prompt.mdx", "prompts/comp.prompt.mdx"]),  # case-insensitive (comp: `.mdx`)
     (("data/shared_vars.json",), ["prompts/ref.prompty"]),  # a Prompty `${file:…}` reference
+    (("prompts/parts/inner.mdx",), ["prompts/comp.prompt.mdx"]),  # a component of a component
 ])
 def test_only_prompts_naming_a_changed_path_are_candidates(root: Path, paths: tuple[str, ...],
                                                            expected: list[str]) -> None:

@@ -9,8 +9,8 @@ the prompt file, of the partials it includes, or of the config:
 - a file (dataset, schema, scorer or target file) by a path ending in its file name, or by a module
   whose last part is the file's stem: either way the first word of the file name appears whole;
 - a package folder by a module reference `package.sub:function`: its name stands right before `:`;
-- a partial by a literal name in `{% include %}` (and import, extends, from), followed here the same
-  way into the partials it includes.
+- a partial by a literal name in `{% include %}` (and import, extends, from), or an MDX component by
+  `import Name from './file.mdx'`, followed here the same way into the partials it includes.
 A symlink lends its names to what it points at. Text that can't be read this simply makes its
 prompt a candidate: escapes that could spell part of a name (`\\x61`, a backslash-newline), an
 include without a literal name, a file that can't be read. A config that changed, or that names a
@@ -42,6 +42,8 @@ _STATEMENT = re.compile(rb"\{%[-+]?\s*(?:include|import|extends|from)\b", re.I)
 # A name that is one string, then the end of the tag or a keyword: not `'a' ~ b`, not a list.
 _LITERAL = re.compile(rb"\{%[-+]?\s*(?:include|import|extends|from)\s+(['\"])([^'\"\\\n]+)\1"
                       rb"\s*(?:[-+]?%\}|(?:ignore|with|without|as|import)\b)", re.I)
+# MDX (AgentMark) components: `import Name from './file.mdx'`, relative to the importing file
+_MDX_IMPORT = re.compile(rb"^import\s+\w+\s+from\s+(['\"])([^'\"\n]+)\1", re.M)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class _Texts:
         text = _read(os.path.join(self.root, prompt))
         if text is None or self.names.named_in(text):
             return True
-        pending, seen = _includes(text), set()
+        pending, seen = _includes(text, prompt), set()
         while pending:
             name = pending.pop()
             if name is None or name.lower() in self.changed:
@@ -143,16 +145,19 @@ class _Texts:
         if partial not in self.partials:
             inside = not partial.startswith(("../", "/")) and partial != ".."
             text = _read(os.path.join(self.root, partial)) if inside else None
-            self.partials[partial] = None if text is None else _includes(text)
+            self.partials[partial] = None if text is None else _includes(text, partial)
         found = self.partials[partial]
         return [None] if found is None else list(found)
 
 
-def _includes(text: bytes) -> list[str | None]:
-    """Partials a template names, repository-relative; None for one whose name isn't a plain string."""
+def _includes(text: bytes, path: str) -> list[str | None]:
+    """Partials a template at `path` names, repository-relative; None for one whose name isn't a plain
+    string."""
+    folder = posixpath.dirname(path)
+    out: list[str | None] = [posixpath.normpath(posixpath.join(folder, m.group(2).decode("utf-8", "replace")))
+                             for m in _MDX_IMPORT.finditer(text)] if b"import" in text else []
     if b"{%" not in text:
-        return []
-    out: list[str | None] = []
+        return out
     for statement in _STATEMENT.finditer(text):
         literal = _LITERAL.match(text, statement.start())
         out.append(posixpath.normpath(literal.group(2).decode("utf-8", "replace")) if literal else None)

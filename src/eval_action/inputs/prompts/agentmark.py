@@ -50,7 +50,7 @@ def parse_mdx(text: str, file: Path, path: str, config: Config) -> Draft | NotAn
         evals=settings.model_copy(update={"scorers": agentmark_map.scorers(settings, parts.doc)}),
         evals_loc=("test_settings",), sample=settings.props, sample_loc=("test_settings", "props"),
         agentmark_rows=True, tools=agentmark_map.tools(cfg, spec.tools, parts.doc, (kind,)),
-        tool_choice=agentmark_map.tool_choice(cfg), includes=sorted(src.inlined),
+        tool_choice=agentmark_map.tool_choice(cfg), includes=sorted(src.inlined.bodies),
     )
 
 

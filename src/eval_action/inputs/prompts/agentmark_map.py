@@ -149,4 +149,7 @@ def scorers(settings: TestSettings, doc: YamlDoc) -> list[ScorerSpec]:
                         f"for another, add a scorer of that name under `test_settings.scorers` (e.g. "
                         f"`- {{name: {show(missing[0])}, type: llm-rubric, value: …}}`)", ("test_settings", key))
     mapped = [ScorerSpec(name=n, **EVALS[n]) for n in dict.fromkeys(names) if n not in own]
+    if not mapped and not settings.scorers:  # AgentMark would show the outputs; a gate would pass them all
+        raise doc.error("test_settings has cases but no evals, so every case would pass — add `evals: "
+                        "[exact_match]` (or scorers under `test_settings.scorers`)", ("test_settings",))
     return [*settings.scorers, *mapped]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval_action.inputs.paths import repo_relative, resolve_inside
+from eval_action.inputs.template_bounds import MAX_OUTPUT_CHARS
 from eval_action.inputs.yamlio import read_text, show, split_front_matter
 from eval_action.model.errors import UserError
 
@@ -39,6 +40,14 @@ MAX_DEPTH = 10
 
 
 @dataclass
+class Inlined:
+    """What a prompt's components expanded to, shared by the prompt and every component it reaches."""
+
+    bodies: dict[str, str] = field(default_factory=dict)  # repo path → its template (each file read once)
+    chars: int = 0  # components used inside components multiply: the total is bounded
+
+
+@dataclass
 class Source:
     """One MDX file being read: where it is, and the components it imports (name → repo path)."""
 
@@ -46,7 +55,7 @@ class Source:
     file: Path
     display: str
     components: dict[str, Path] = field(default_factory=dict)
-    inlined: set[str] = field(default_factory=set)  # every component file read, for dependencies
+    inlined: Inlined = field(default_factory=Inlined)
 
 
 def blank(match: re.Match[str]) -> str:
@@ -90,6 +99,8 @@ def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> 
         name = stray.group(1)
         why = _NOT_TEXT.get(name, f"it is not a component this file imports — add `import {name} from "
                                   f"'./{name}.mdx'` or remove the tag")
+        if name in src.components:
+            why = f"write it as `<{name} … />`: components with children are not read"
         raise UserError(f"`<{show(name)}>` is not supported: {why}", src.display, _at(content, stray.start(), line))
     return content
 
@@ -123,12 +134,17 @@ def _inline(m: re.Match[str], src: Source, line: int | None, content: str, depth
         raise UserError(f"components nest more than {MAX_DEPTH} deep (does `{show(name)}` include itself?)",
                         src.display, at)
     rel = repo_relative(src.repo_root, file)
-    src.inlined.add(rel)
-    inner = Source(src.repo_root, file, rel, inlined=src.inlined)
-    text = read_text(file, rel)
-    fm = split_front_matter(text, rel)
-    body = to_template(strip(fm.body, inner, fm.body_offset).strip(), inner, fm.body_offset + 1, depth + 1)
-    pairs = [f"{key!r}: {_attr_value(a, src, at)}" for a in _ATTRS.finditer(m.group(2)) for key in [a.group(1)]]
+    body = src.inlined.bodies.get(rel)
+    if body is None:
+        inner = Source(src.repo_root, file, rel, inlined=src.inlined)
+        fm = split_front_matter(read_text(file, rel), rel)
+        body = to_template(strip(fm.body, inner, fm.body_offset).strip(), inner, fm.body_offset + 1, depth + 1)
+        src.inlined.bodies[rel] = body
+    src.inlined.chars += len(body)
+    if src.inlined.chars > MAX_OUTPUT_CHARS:
+        raise UserError(f"components expand to more than {MAX_OUTPUT_CHARS:,} characters — use fewer nested "
+                        "components", src.display, at)
+    pairs = [f"{a.group(1)!r}: {_attr_value(a, src, at)}" for a in _ATTRS.finditer(m.group(2))]
     return "{% with props = {" + ", ".join(pairs) + "} %}" + body + "{% endwith %}"
 
 
