@@ -70,11 +70,14 @@ def test_azure_openai_file_calls_its_deployment_with_the_azure_key_never_the_def
 
 
 def test_v2_tools_outputs_options_and_a_file_sample_reach_the_request(
-        repo: Path, fake_llm: FakeLLM, default_llm: FakeLLM) -> None:
+        repo: Path, fake_llm: FakeLLM, default_llm: FakeLLM, capsys: pytest.CaptureFixture[str]) -> None:
     add(repo, "v2/spec/tools_function.prompty")
     add(repo, "v2/spec/structured.prompty")
     add(repo, "v1-2024/context.prompty", "v1-2024/context.json")
+    shutil.copy(FIXTURES / "v2/spec/embedding.prompty", repo / "embedding.prompty")  # as it is: no eval block
+    capsys.readouterr()
     assert main(["validate"]) == 0
+    assert "3 prompt file(s) OK, 1 not an eval" in capsys.readouterr().out
     assert main(["run", "--all", "--baseline", "none", "--no-cache"]) == 0
     assert len(default_llm.requests) == 2 and len(fake_llm.requests) == 1  # context.prompty is an Azure file
     tools = next(r.body for r in default_llm.requests if "tools" in r.body)
