@@ -19,11 +19,14 @@ from eval_action.model.specs import Config, ProviderSpec
 from fakes.llm import FakeLLM
 
 T = TypeVar("T")
-ENV = {"OPENAI_API_KEY": "sk-test-grader"}
+ENV = {"OPENAI_API_KEY": "sk-test-grader", "HF_TOKEN": "hf-test-token"}
 
 
 def grader_config(llm: FakeLLM) -> Config:
-    return Config(providers={"default": ProviderSpec(type="openai", model="judge", base_url=llm.url + "/v1")})
+    """The grader at the fake, and `classifier`: a HuggingFace text-classification model there."""
+    return Config(providers={"default": ProviderSpec(type="openai", model="judge", base_url=llm.url + "/v1"),
+                             "classifier": ProviderSpec(type="huggingface", model="test/classifier",
+                                                        base_url=llm.url)})
 
 
 @contextlib.asynccontextmanager
@@ -68,5 +71,7 @@ def script(llm: FakeLLM, case: dict[str, Any]) -> None:
     llm.embed_with(embed)
     flagged = set(case.get("moderation", []))
     llm.moderate_with(lambda text: flagged)
+    labels = case.get("classification", {})
+    llm.classify_with(lambda text: labels)
     if "grader_status" in case:  # the grading provider fails, as promptfoo's `{error: ...}` reply
         llm.fail_next(100, status=case["grader_status"])

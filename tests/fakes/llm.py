@@ -1,4 +1,5 @@
-"""A loopback fake LLM server speaking OpenAI Chat Completions, embeddings, moderations and Anthropic Messages.
+"""A loopback fake LLM server speaking OpenAI Chat Completions, embeddings, moderations, Anthropic Messages
+and HuggingFace Inference text classification (`/models/<model>`).
 
     with FakeLLM(latency=0.0) as llm:
         llm.url                      # "http://127.0.0.1:PORT" (OpenAI base_url is llm.url + "/v1")
@@ -11,6 +12,7 @@
         llm.inject("close", 3, match="question 0")   # only for requests whose last user message has it
         llm.moderate_with(lambda text: {"violence"})   # the categories /v1/moderations flags (or a body)
         llm.logprobs_with(lambda text: [-0.5, -0.1])   # per token, when a request asks `logprobs: true`
+        llm.classify_with(lambda text: {"POSITIVE": 0.9})   # label scores /models/<model> answers
         llm.requests                 # every request received: FakeRequest(path, body, headers, at)
         llm.max_in_flight
         llm.connections              # TCP connections accepted (keep-alive reuses them)
@@ -40,6 +42,7 @@ SHAPES = Path(__file__).parent / "shapes"  # provider response bodies as documen
 Embedder = Callable[[str], list[float]]
 Moderator = Callable[[str], "set[str] | dict[str, Any]"]  # flagged categories, or a whole body
 LogProber = Callable[[str], list[float]]
+Classifier = Callable[[str], Any]  # label scores ({label: score}), or a whole body
 # OpenAI's moderation categories (omni-moderation-latest), as its API reference lists them
 MODERATION_CATEGORIES = ("harassment", "harassment/threatening", "sexual", "hate", "hate/threatening", "illicit",
                          "illicit/violent", "self-harm/intent", "self-harm/instructions", "self-harm",
@@ -105,6 +108,7 @@ class FakeLLM:
         self.embedder: Embedder = letter_vector
         self.moderator: Moderator = lambda text: set()
         self.logprober: LogProber = lambda text: [-0.25 for _ in text.split()]
+        self.classifier: Classifier = lambda text: {"POSITIVE": 0.9, "NEGATIVE": 0.1}
         self.headers_for_answers: Callable[[], dict[str, str]] = dict
         self.requests: list[FakeRequest] = []
         self.max_in_flight = 0
@@ -134,6 +138,9 @@ class FakeLLM:
 
     def moderate_with(self, fn: Moderator) -> None:
         self.moderator = fn
+
+    def classify_with(self, fn: Classifier) -> None:
+        self.classifier = fn
 
     def logprobs_with(self, fn: LogProber) -> None:
         """Token logprobs of an answer (one per whitespace-separated token of the text by default)."""
@@ -240,6 +247,12 @@ class _Handler(BaseHTTPRequestHandler):
                     for i, t in enumerate(texts)]
             self._json(200, {"object": "list", "data": data, "model": body.get("model"),
                              "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+            return
+        if route.startswith("/models/"):  # HuggingFace Inference: [[{label, score}, …]], best first
+            labels = fake.classifier(str(body.get("inputs", "")))
+            if isinstance(labels, dict) and all(isinstance(v, int | float) for v in labels.values()):
+                labels = [[{"label": k, "score": v} for k, v in sorted(labels.items(), key=lambda kv: -kv[1])]]
+            self._send(200, json.dumps(labels).encode(), "application/json")
             return
         if route.endswith("/moderations"):
             flagged = fake.moderator(str(body.get("input", "")))

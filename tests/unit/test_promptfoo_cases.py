@@ -23,7 +23,7 @@ from fakes.llm import FakeLLM
 from grading import runner_grader, script
 
 CASES_DIR = Path(__file__).parent.parent / "promptfoo_cases"
-_GRADED = ("grader", "embeddings", "moderation", "grader_status")
+_GRADED = ("grader", "embeddings", "moderation", "classification", "grader_status")
 
 
 class NoGrader:

@@ -161,3 +161,58 @@ def test_rag_validation() -> None:
         ScorerSpec(type="moderation", value="hate"), Path("."), Path("."))[0]
     assert "unknown key `contextTransform` for answer-relevance" in validate_scorer(
         ScorerSpec(type="answer-relevance", contextTransform="x"), Path("."), Path("."))[0]
+
+
+@pytest.mark.parametrize("body", [
+    [[{"label": "POSITIVE", "score": 0.9998}, {"label": "NEGATIVE", "score": 0.0002}]],  # per input, as documented
+    [{"label": "POSITIVE", "score": 0.9998}, {"label": "NEGATIVE", "score": 0.0002}],  # flat
+])
+def test_huggingface_text_classification_shapes(fake_llm: FakeLLM, tmp_path: Path, body: object) -> None:
+    fake_llm.classify_with(lambda text: body)
+
+    async def go() -> tuple[dict[str, float], int]:
+        async with runner_grader(fake_llm, tmp_path) as (grader, tally):
+            return await grader.classify("classifier", "I love it"), tally.grader_calls
+
+    labels, calls = asyncio.run(go())
+    assert labels == {"POSITIVE": 0.9998, "NEGATIVE": 0.0002} and calls == 1
+    request = fake_llm.requests[0]
+    assert request.path == "/models/test/classifier" and request.body == {"inputs": "I love it"}
+    assert request.headers["authorization"] == "Bearer hf-test-token"
+
+
+def test_huggingface_error_body_is_an_errored_score(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    fake_llm.classify_with(lambda text: {"error": "Model test/classifier is currently loading"})
+
+    async def go() -> object:
+        async with runner_grader(fake_llm, tmp_path) as (grader, _):
+            return (await score_case([ScorerSpec(type="classifier", provider="classifier")], _ctx("x", grader)))[
+                "classifier"]
+
+    score = asyncio.run(go())
+    assert score.errored and "currently loading" in score.reason  # type: ignore[attr-defined]
+
+
+def test_classifier_needs_a_huggingface_provider(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    assert validate_scorer(ScorerSpec(type="classifier", value="POSITIVE"), Path("."), Path(".")) == [
+        "classifier needs `provider:` — a text-classification model, e.g. {type: huggingface, model: "
+        "distilbert/distilbert-base-uncased-finetuned-sst-2-english}"]
+
+    async def go() -> object:
+        async with runner_grader(fake_llm, tmp_path) as (grader, _):
+            return (await score_case([ScorerSpec(type="classifier", provider="default")], _ctx("x", grader)))[
+                "classifier"]
+
+    score = asyncio.run(go())
+    assert score.errored  # type: ignore[attr-defined]
+    assert "classifier needs a text-classification provider (`type: huggingface" in score.reason  # type: ignore
+
+
+def test_a_huggingface_provider_cannot_answer_a_prompt() -> None:
+    from eval_action.execution.targets.registry import make_target
+    from eval_action.execution.usercode.pool import UserCode
+    from eval_action.model.errors import UserError
+
+    with pytest.raises(UserError, match="classifies text and cannot answer a prompt"):
+        make_target(ProviderSpec(type="huggingface", model="m"), env={}, repo_root=Path("."), http=HttpPool(1),
+                    timeout_s=1, usercode=UserCode({}, 1))

@@ -122,9 +122,12 @@ def _check_key(provider: ProviderSpec, repo_root: Path, env: Mapping[str, str], 
         return  # user code is never loaded before the run (nor on untrusted heads at all)
     # imported here: `validate` passes no env and loads no target module
     from eval_action.execution.targets.http import HttpPool
-    from eval_action.execution.targets.registry import make_target
+    from eval_action.execution.targets.registry import make_classifier, make_target
     from eval_action.execution.usercode.pool import UserCode
 
     with problems.collecting():  # building a model target reads its key, and that is all it does
-        make_target(provider, env=env, repo_root=repo_root, http=HttpPool(1), timeout_s=1,
-                    usercode=UserCode(env, 1))
+        if provider.type == "huggingface":
+            make_classifier(provider, env=env, http=HttpPool(1), timeout_s=1)
+        else:
+            make_target(provider, env=env, repo_root=repo_root, http=HttpPool(1), timeout_s=1,
+                        usercode=UserCode(env, 1))

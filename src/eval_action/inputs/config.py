@@ -8,7 +8,7 @@ from pathlib import Path
 from eval_action.inputs.paths import repo_relative, resolve_inside
 from eval_action.inputs.yamlio import load_yaml, read_text, show, validate
 from eval_action.model.errors import UserError
-from eval_action.model.specs import Config, ProviderSpec
+from eval_action.model.specs import MODEL_TYPES, Config, ProviderSpec
 
 CONFIG_FILE = "eval-action.yaml"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -57,8 +57,10 @@ def _near_miss(repo_root: Path) -> None:
 
 def check_provider(spec: ProviderSpec, path: str, line: int | None) -> None:
     """Each provider type needs its own key; say which one is missing."""
-    if spec.type in ("openai", "anthropic", "github") and not spec.model:
-        example = "openai/gpt-4o-mini" if spec.type == "github" else "gpt-4o-mini"
+    if spec.type in MODEL_TYPES and not spec.model:
+        example = {"github": "openai/gpt-4o-mini",
+                   "huggingface": "distilbert/distilbert-base-uncased-finetuned-sst-2-english"}.get(spec.type,
+                                                                                                   "gpt-4o-mini")
         raise UserError(f"provider of type `{spec.type}` needs `model:` — e.g. model: {example}", path, line)
     _check_http_options(spec, path, line)
     if spec.type == "python" and (not spec.function or ":" not in spec.function):

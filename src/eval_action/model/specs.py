@@ -102,7 +102,9 @@ class ToolChoice(_Spec):
         return data
 
 
-DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "github": "GITHUB_TOKEN"}
+DEFAULT_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "github": "GITHUB_TOKEN",
+                         "huggingface": "HF_TOKEN"}
+MODEL_TYPES = ("openai", "anthropic", "github", "huggingface")  # providers named by their model
 
 
 class WorkdirCopy(_Spec):
@@ -110,9 +112,10 @@ class WorkdirCopy(_Spec):
 
 
 class ProviderSpec(_Spec):
-    """A target: a model API, the user's Python function, or a command."""
+    """A target: a model API, the user's Python function, or a command; or (`huggingface`) a
+    text-classification model a `classifier` scorer asks."""
 
-    type: Literal["openai", "anthropic", "github", "python", "command"]
+    type: Literal["openai", "anthropic", "github", "huggingface", "python", "command"]
     model: str | None = None
     base_url: str | None = None
     api_key_env: str | None = None
@@ -136,7 +139,7 @@ class ProviderSpec(_Spec):
         return self.api_key_env or self.default_key_variable
 
     def label(self) -> str:
-        if self.type in ("openai", "anthropic", "github"):
+        if self.type in MODEL_TYPES:
             return f"{self.type}:{self.model}"
         if self.type == "python":
             return f"python:{self.function}"

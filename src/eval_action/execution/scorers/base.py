@@ -24,6 +24,10 @@ class Grader(Protocol):
         """The categories a moderation endpoint flags in `text`."""
         ...
 
+    async def classify(self, provider: str | ProviderSpec | None, text: str) -> dict[str, float]:
+        """Each label's score from a text-classification model."""
+        ...
+
 
 @dataclass(frozen=True)
 class ScoreContext:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from eval_action.execution.scorers import (
     agentmark,
+    classifier,
     custom,
     github,
     javascript,
@@ -63,6 +64,7 @@ _REGISTRY: dict[str, ScorerDef] = {
     **moderation.SCORERS,
     **agentmark.SCORERS,
     **sql.SCORERS,
+    **classifier.SCORERS,
 }
 _NOT = "not-"
 _CODE_KEYS = (TRANSFORM, rag.CONTEXT_TRANSFORM)

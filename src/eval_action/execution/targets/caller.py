@@ -13,6 +13,7 @@ from eval_action.execution.cache import ResponseCache, cache_key
 from eval_action.execution.ratelimit import Limiter
 from eval_action.execution.redaction import redact_text
 from eval_action.execution.targets.base import Target, TargetRequest
+from eval_action.execution.targets.huggingface import HuggingFaceClassifier
 from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.model.answer import Answer
 from eval_action.model.text import well_formed
@@ -93,15 +94,20 @@ class Caller:
                                               lambda: target.moderate(text, model))
         return [str(c) for c in found], cached
 
-    async def _side_call(self, target: OpenAITarget, shaped: dict[str, Any], kind: str,
+    async def classify(self, target: HuggingFaceClassifier, text: str) -> tuple[dict[str, float], bool]:
+        """Each label's score for `text`, and whether the cache gave them."""
+        found, cached = await self._side_call(target, {"classify": text}, "labels", lambda: target.classify(text))
+        return {str(k): float(v) for k, v in found.items()}, cached
+
+    async def _side_call(self, target: OpenAITarget | HuggingFaceClassifier, shaped: dict[str, Any], kind: str,
                          call: Callable[[], Awaitable[Any]], length: int | None = None) -> tuple[Any, bool]:
-        """An embeddings or moderation request, through the cache and the limiter; a cached list of
+        """An embeddings, moderation or classification request, through the cache and the limiter; a cached list of
         the wrong `length` (an entry of another layout) is asked again."""
         identity = target.cache_identity()
         key = cache_key(identity, shaped) if identity is not None and self.cache.enabled else None
         if key is not None and (hit := await self.cache.load(key)) is not None:
             found = hit.get(kind)
-            if isinstance(found, list) and (length is None or len(found) == length):
+            if isinstance(found, list | dict) and (length is None or len(found) == length):
                 return found, True
         async with self.limiter.slot():
             found = await call()

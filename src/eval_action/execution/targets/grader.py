@@ -12,8 +12,9 @@ from eval_action.execution.pricing import answer_cost
 from eval_action.execution.targets.base import Target, TargetRequest
 from eval_action.execution.targets.caller import Caller
 from eval_action.execution.targets.http import HttpPool
+from eval_action.execution.targets.huggingface import HuggingFaceClassifier
 from eval_action.execution.targets.openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODERATION_MODEL, OpenAITarget
-from eval_action.execution.targets.registry import make_target
+from eval_action.execution.targets.registry import make_classifier, make_target
 from eval_action.execution.usercode.pool import UserCode
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, Message, ProviderSpec
@@ -60,6 +61,7 @@ class RunnerGrader:
         self._timeout_s = timeout_s
         self._usercode = usercode
         self._targets: dict[str, Target] = {}
+        self._classifiers: dict[str, HuggingFaceClassifier] = {}
 
     def tallied(self, tally: Tally) -> TalliedGrader:
         return TalliedGrader(self, tally)
@@ -89,6 +91,20 @@ class RunnerGrader:
         if tally is not None:
             tally.count_grader(cached)
         return flagged
+
+    async def classify(self, provider: str | ProviderSpec | None, text: str,
+                       tally: Tally | None = None) -> dict[str, float]:
+        if provider is None:  # the grader is a chat model: no classifier falls back to it
+            raise UserError("classifier needs `provider:` — a text-classification model, e.g. "
+                            "{type: huggingface, model: distilbert/distilbert-base-uncased-finetuned-sst-2-english}")
+        spec = self._spec(provider)
+        key = spec.model_dump_json()
+        if key not in self._classifiers:
+            self._classifiers[key] = make_classifier(spec, env=self._env, http=self._http, timeout_s=self._timeout_s)
+        labels, cached = await self._caller.classify(self._classifiers[key], text)
+        if tally is not None:
+            tally.count_grader(cached)
+        return labels
 
     def _openai(self, provider: str | ProviderSpec | None, what: str, default_model: str) -> tuple[OpenAITarget, str]:
         """An OpenAI-compatible endpoint and the model for `what`: the scorer's own provider's, else
@@ -135,3 +151,6 @@ class TalliedGrader:
 
     async def moderate(self, provider: str | ProviderSpec | None, text: str) -> list[str]:
         return await self.runner.moderate(provider, text, self.tally)
+
+    async def classify(self, provider: str | ProviderSpec | None, text: str) -> dict[str, float]:
+        return await self.runner.classify(provider, text, self.tally)

@@ -9,9 +9,11 @@ from eval_action.execution.targets.anthropic import AnthropicTarget
 from eval_action.execution.targets.base import Target
 from eval_action.execution.targets.command import CommandTarget
 from eval_action.execution.targets.http import HttpPool
+from eval_action.execution.targets.huggingface import HuggingFaceClassifier
 from eval_action.execution.targets.openai import OpenAITarget
 from eval_action.execution.targets.python_fn import PythonTarget
 from eval_action.execution.usercode.pool import UserCode
+from eval_action.model.errors import UserError
 from eval_action.model.specs import ProviderSpec
 
 
@@ -23,6 +25,9 @@ def make_target(spec: ProviderSpec, *, env: Mapping[str, str], repo_root: Path, 
     `github_token` (the job's token) reaches `github` providers only.
     """
     timeout = spec.timeout_s or timeout_s
+    if spec.type == "huggingface":
+        raise UserError(f"provider {spec.label()} classifies text and cannot answer a prompt — name it as a "
+                        "`classifier` scorer's `provider:`, and give the prompt a model provider")
     if spec.type == "github":
         return OpenAITarget(spec, env=env, http=http, timeout_s=timeout, github_token=github_token)
     if spec.type == "openai":
@@ -32,3 +37,12 @@ def make_target(spec: ProviderSpec, *, env: Mapping[str, str], repo_root: Path, 
     if spec.type == "python":
         return PythonTarget(spec, repo_root=repo_root, timeout_s=timeout, usercode=usercode)
     return CommandTarget(spec, env=usercode.env, repo_root=repo_root, timeout_s=timeout)
+
+
+def make_classifier(spec: ProviderSpec, *, env: Mapping[str, str], http: HttpPool,
+                    timeout_s: float) -> HuggingFaceClassifier:
+    """A `classifier` scorer's provider; UserError for one that is not a classifier, or lacks its key."""
+    if spec.type != "huggingface":
+        raise UserError(f"classifier needs a text-classification provider (`type: huggingface, model: "
+                        f"<model>`), not {spec.label()}")
+    return HuggingFaceClassifier(spec, env=env, http=http, timeout_s=spec.timeout_s or timeout_s)
