@@ -23,7 +23,7 @@ DEFAULT_BASE_URL = "https://router.huggingface.co/hf-inference"
 class HuggingFaceClassifier:
     def __init__(self, spec: ProviderSpec, *, env: Mapping[str, str], http: HttpPool, timeout_s: float) -> None:
         self.spec = spec
-        self.base_url, self._url_origin = base_url(spec.base_url, {}, "", DEFAULT_BASE_URL)
+        self.base_url, self._url_origin = base_url(spec.base_url, env, "", DEFAULT_BASE_URL)
         self._key = api_key(env, spec.key_variable or "", self.base_url, spec.label())
         self._extra_headers, self._header_secrets = header_values(spec.headers, env, spec.label())
         self._http = http
