@@ -20,13 +20,12 @@ from typing import Any
 from eval_action.execution.scorers._common import fmt, is_templated, number, threshold_problems
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.execution.scorers.custom import interpret
-from eval_action.inputs.paths import existing_file_inside
+from eval_action.inputs import valuefiles
 from eval_action.model.errors import UserError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
 DEFAULT_TIMEOUT_S = 30.0
-FILE_PREFIX = "file://"
 TRANSFORM = "transform"
 _NO_NODE = ("javascript scorers need Node.js, and `node` is not on PATH — install Node (or add "
             "`actions/setup-node` to the job), or write the check as a `python` scorer")
@@ -70,7 +69,7 @@ def node() -> str | None:
 
 def script_value(code: Any) -> dict[str, str]:
     """An inline `transform:`; files are named only by `javascript` values."""
-    if not isinstance(code, str) or not code.strip() or code.startswith(FILE_PREFIX):
+    if not isinstance(code, str) or not code.strip() or valuefiles.is_ref(code):
         raise ScorerError("transform must be a JavaScript expression over `output`, such as "
                           "`output.trim().toLowerCase()`")
     return {"code": code}
@@ -81,10 +80,9 @@ def _script(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> dict[str, st
     if not isinstance(value, str) or not value.strip():
         raise UserError("javascript needs `value:` — an expression such as `output.length < 100`, "
                         "or `file://check.js[:function]`")
-    if not value.startswith(FILE_PREFIX):
+    if not valuefiles.is_ref(value):
         return {"code": value}
-    name, _, fn = value.removeprefix(FILE_PREFIX).partition(":")
-    return {"file": str(existing_file_inside(repo_root, prompt_dir, name)), "fn": fn}
+    return {"file": str(valuefiles.resolve(value, prompt_dir, repo_root)), "fn": valuefiles.split(value)[1] or ""}
 
 
 async def run_js(request: dict[str, Any], repo_root: Path, timeout: float) -> Any:
