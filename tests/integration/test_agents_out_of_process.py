@@ -143,7 +143,7 @@ def test_sync_agents_run_as_many_at_once_as_the_concurrency(tmp_path: Path) -> N
 
 
 def test_a_crashing_agent_errors_its_case_and_the_run_goes_on(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, {  # one call at a time: a crash takes down the calls in flight in its worker
+    repo = make_repo(tmp_path, {  # one call at a time
         "eval-action.yaml": agent_config("{timeout_s: 10, retries: 0, concurrency: 1}"),
         "p.prompt.yaml": agent_prompt(4),
         "agent.py": "import os, sys\ndef run(m, c):\n    if c['case_id'] == 'c2':\n"
@@ -154,6 +154,20 @@ def test_a_crashing_agent_errors_its_case_and_the_run_goes_on(tmp_path: Path) ->
     assert code == 3 and data["totals"] == {**data["totals"], "passed": 3, "errored": 1}, err
     crashed = next(c for c in data["prompts"][0]["cases"] if c["id"] == "c2")
     assert "exited with status 11: native crash" in crashed["error"]
+
+
+def test_a_crash_errors_only_the_crashing_case_not_the_calls_in_flight_beside_it(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {  # four calls in flight in one worker when c2 takes the process down
+        "eval-action.yaml": agent_config("{timeout_s: 10, retries: 0, concurrency: 4}"),
+        "p.prompt.yaml": agent_prompt(4),
+        "agent.py": "import os, sys, time\ndef run(m, c):\n    if c['case_id'] == 'c2':\n"
+                    "        time.sleep(0.3); sys.stderr.write('native crash\\n'); sys.stderr.flush(); os._exit(11)\n"
+                    "    time.sleep(1)\n    return 'ok'\n"})
+    code, _, err = finish(spawn({}, repo.root, RUN))
+    cases = {c["id"]: c for c in results(repo.root)["prompts"][0]["cases"]}
+    assert code == 3, err
+    assert [i for i, c in cases.items() if c["passed"]] == ["c0", "c1", "c3"]
+    assert "exited with status 11: native crash" in cases["c2"]["error"]
 
 
 def test_ci_tokens_are_not_in_the_agents_environment_under_run(tmp_path: Path) -> None:

@@ -3,12 +3,16 @@
 A sync function can't be interrupted inside a thread, so a call that times out (or is cancelled)
 retires its worker: new calls go to a fresh one, and the old one's process group is killed as soon
 as its other calls in flight have returned, or when the run ends, whichever is first.
+
+A call that crashes its worker (a segfault, `os._exit`) ends every call in flight there, and nothing
+says which one did it: each of them runs again, alone in a worker of its own, so only the call that
+crashes again errors, with its own exit status and stderr.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,9 +58,19 @@ class UserCode:
         """The function's JSON result; CallFailed otherwise."""
         worker = await self._ready(where, fn)
         try:
-            return await asyncio.wait_for(worker.call("call", fn, args), timeout_s)
-        except TimeoutError:
-            raise CallFailed("timeout", f"timed out after {timeout_s:g}s") from None
+            return await _timed(worker.call("call", fn, args), timeout_s)
+        except CallFailed as e:
+            if e.kind != "died" or worker.crashed_with < 2:
+                raise
+        return await self._alone(where, fn, args, timeout_s)
+
+    async def _alone(self, where: Checkout, fn: FunctionRef, args: list[Any], timeout_s: float) -> Any:
+        worker = await Worker.start(where.python, where.root, self.env, 1)
+        try:
+            await _load(worker, fn)
+            return await _timed(worker.call("call", fn, args), timeout_s)
+        finally:
+            await worker.aclose()
 
     async def load(self, where: Checkout, fn: FunctionRef) -> None:
         """Import `fn` ahead of the first call, so its import time is not counted against a case."""
@@ -85,9 +99,20 @@ class UserCode:
             slot.loaded = set()
             self._all.append(slot.worker)
         if fn not in slot.loaded:
-            try:
-                await asyncio.wait_for(slot.worker.call("load", fn), _LOAD_TIMEOUT_S)
-            except TimeoutError:
-                raise CallFailed("load", f"importing {fn} took longer than {_LOAD_TIMEOUT_S:g}s") from None
+            await _load(slot.worker, fn)
             slot.loaded.add(fn)
         return slot.worker
+
+
+async def _load(worker: Worker, fn: FunctionRef) -> None:
+    try:
+        await asyncio.wait_for(worker.call("load", fn), _LOAD_TIMEOUT_S)
+    except TimeoutError:
+        raise CallFailed("load", f"importing {fn} took longer than {_LOAD_TIMEOUT_S:g}s") from None
+
+
+async def _timed(call: Coroutine[Any, Any, Any], timeout_s: float) -> Any:
+    try:
+        return await asyncio.wait_for(call, timeout_s)
+    except TimeoutError:
+        raise CallFailed("timeout", f"timed out after {timeout_s:g}s") from None

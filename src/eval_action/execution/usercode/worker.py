@@ -56,6 +56,8 @@ class Worker:
         self._stderr: collections.deque[bytes] = collections.deque(maxlen=64)
         self._ended: str | None = None
         self.retired = False  # takes no new calls; killed once its last live call returns
+        self._killed = False
+        self.crashed_with = 0  # calls in flight when the process ended on its own
         self._tasks = [asyncio.create_task(self._read_replies()), asyncio.create_task(self._read_stderr())]
 
     @classmethod
@@ -101,10 +103,10 @@ class Worker:
             if self._pending.pop(call_id, None) is not None:  # no reply: timed out or cancelled, and
                 self.retired = True                             # the function may still be running
             if self.retired and not self._pending:
-                kill_group(self._proc.pid)
+                self.kill()
 
     def kill(self) -> None:
-        self.retired = True
+        self.retired = self._killed = True
         kill_group(self._proc.pid)
 
     async def aclose(self) -> None:
@@ -131,6 +133,8 @@ class Worker:
         await asyncio.wait([self._tasks[1]], timeout=1)
         tail = b"".join(self._stderr).decode(errors="replace").strip()[-_STDERR_TAIL:]
         self._ended = f"lost its worker: the process exited with status {status}" + (f": {tail}" if tail else "")
+        if not self._killed:
+            self.crashed_with = sum(not f.done() for f in self._pending.values())
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(CallFailed("died", self._ended))
