@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from eval_action.execution.targets.auth import base_url
+from eval_action.inputs.config import check_provider
 from eval_action.inputs.prompts import load_prompt
 from eval_action.inputs.prompts.prompty_provider import AZURE_API_VERSION
 from eval_action.model.errors import UserError
@@ -252,6 +254,17 @@ def test_endpoint_and_key_variables_must_be_declared_secrets(tmp_path: Path) -> 
     with pytest.raises(UserError, match="reads the variable AZURE_OPENAI_ENDPOINT into its endpoint"):
         check_key_variables(spec, CONFIG.model_copy(update={"secrets": ["AZURE_OPENAI_API_KEY"]}))
     check_key_variables(spec, CONFIG.model_copy(update={"secrets": ["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"]}))
+
+
+def test_an_endpoint_variable_is_read_when_the_run_starts(tmp_path: Path) -> None:
+    template = "${env:AZURE_OPENAI_ENDPOINT}/openai/deployments/gpt-4"
+    assert base_url(template, {"AZURE_OPENAI_ENDPOINT": "https://r.openai.azure.com/"}, "", "")[0] == (
+        "https://r.openai.azure.com/openai/deployments/gpt-4")
+    assert base_url("${env:OPENAI_ENDPOINT:https://api.openai.com/v1}", {}, "", "")[0] == "https://api.openai.com/v1"
+    with pytest.raises(UserError, match="reads AZURE_OPENAI_ENDPOINT, which is not set"):
+        base_url(template, {}, "", "")
+    with pytest.raises(UserError, match="references only"):
+        check_provider(ProviderSpec(type="openai", model="m", base_url="${file:x}/v1"), "eval-action.yaml", 3)
 
 
 def test_entra_id_connections_and_unknown_types_are_refused_with_what_works(tmp_path: Path) -> None:

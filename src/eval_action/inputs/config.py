@@ -78,6 +78,8 @@ def _check_http_options(spec: ProviderSpec, path: str, line: int | None) -> None
         if _CONTROL.search(value) or "${" in ENV_REF.sub("", value):
             raise UserError(f"header `{show(name)}`: the value may hold text and `${{env:NAME}}` references only "
                             "(no line breaks, no other `${…}`)", path, line)
+    if spec.base_url and "${" in ENV_REF.sub("", spec.base_url):
+        raise UserError("`base_url` may hold `${env:NAME}` (or `${env:NAME:default}`) references only", path, line)
     if spec.api_key_header is not None and not _HEADER_NAME.fullmatch(spec.api_key_header):
         raise UserError(f"api_key_header `{show(spec.api_key_header)}` is not a valid HTTP header name", path, line)
     if spec.base_url and "/openai/deployments/" in spec.base_url and not spec.api_version:

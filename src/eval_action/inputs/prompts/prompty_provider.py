@@ -16,10 +16,10 @@ checked like any provider's (declared `secrets:`, and on an untrusted head the b
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 from urllib.parse import quote
 
+from eval_action.inputs.config import ENV_REF
 from eval_action.inputs.prompts.build import resolve_provider
 from eval_action.inputs.prompts.schema import PromptyModel
 from eval_action.inputs.yamlio import Loc, YamlDoc, show
@@ -29,7 +29,6 @@ from eval_action.model.specs import DEFAULT_KEY_VARIABLES, Config, ProviderSpec
 AZURE_API_VERSION = "2024-12-01-preview"  # what Prompty's runtime sends to Azure OpenAI
 AZURE_ENDPOINT = "${env:AZURE_OPENAI_ENDPOINT}"
 AZURE_KEY = "AZURE_OPENAI_API_KEY"
-_ENV_ONLY = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}$")
 _KEY_FIELDS = ("apiKey", "api_key", "key")
 _AZURE_TYPES = ("azure", "azure_openai", "azure_openai_beta")
 _ENTRA = ("foundry", "oauth", "remote")  # Entra ID / OAuth sign-in, which a CI job here does not do
@@ -51,7 +50,7 @@ def connection(model: PromptyModel) -> tuple[dict[str, Any], Loc]:
 
 
 def key_env(value: Any, doc: YamlDoc, loc: Loc) -> str:
-    match = _ENV_ONLY.match(value) if isinstance(value, str) else None
+    match = ENV_REF.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise doc.error(f"`{loc[-1]}` must be `${{env:NAME}}` — keep the key in an environment variable, "
                         "never in the file", loc)
@@ -99,7 +98,7 @@ def _reference(conn: dict[str, Any], model_id: str | None, config: Config, doc: 
 
 
 def _endpoint(value: Any, doc: YamlDoc, loc: Loc) -> str:
-    if not isinstance(value, str) or not (_ENV_ONLY.match(value) or value.startswith(("https://", "http://"))):
+    if not isinstance(value, str) or not (ENV_REF.fullmatch(value) or value.startswith(("https://", "http://"))):
         raise doc.error("the endpoint must be an http(s) URL or `${env:NAME}`", loc)
     return value.rstrip("/")
 
