@@ -150,3 +150,16 @@ def test_a_dataset_rows_files_are_relative_to_the_dataset_and_dependencies(tmp_p
     got = scores(tmp_path, spec, "Paris")
     assert got["equals"].passed, got["equals"].reason
     assert not scores(tmp_path, spec, "Rome")["equals"].passed
+
+
+def test_an_assert_sets_members_read_their_files_too(tmp_path: Path) -> None:
+    write(tmp_path, "prompts/city.txt", "Paris")
+    write(tmp_path, "data/rows.yaml", "- {id: c, vars: {}, assert: [{type: assert-set, assert: "
+                                      "[{type: icontains, value: file://city.txt}]}]}\n")
+    write(tmp_path, "data/city.txt", "Rome")
+    spec = prompt(tmp_path, "    - {type: assert-set, assert: [{type: equals, value: file://city.txt}]}\n",
+                  cases="dataset: ../data/rows.yaml")
+    assert {Dependency(path="prompts/city.txt", kind="file"),
+            Dependency(path="data/city.txt", kind="file")} <= set(spec.dependencies)
+    got = scores(tmp_path, spec, "Paris")
+    assert [s.passed for s in got.values()] == [True, False]  # the row's member reads data/city.txt
