@@ -302,3 +302,18 @@ def test_agentmark_a_dataset_without_evals_says_to_add_them(repo: Path) -> None:
     rel = write(repo, "d.prompt.mdx", "---\ntest_settings:\n  dataset: d.jsonl\n---\n<User>{props.q}</User>\n")
     e = error(repo, rel)
     assert e.line == 2 and "test_settings has cases but no evals" in e.message and "evals: [exact_match]" in e.message
+
+
+def test_agentmark_datasets_are_relative_to_its_prompts_folder_when_agentmark_json_says_so(repo: Path) -> None:
+    """AgentMark reads `test_settings.dataset` from `<agentmarkPath>/agentmark/`, wherever the prompt is."""
+    write(repo, "app/agentmark.json", '{"agentmarkPath": "src"}')
+    write(repo, "app/src/agentmark/data/rows.jsonl", '{"input": {"q": "hi"}, "expected_output": "hi"}\n')
+    rel = write(repo, "app/src/agentmark/nested/p.prompt.mdx",
+                "---\ntest_settings:\n  dataset: data/rows.jsonl\n  evals: [exact_match]\n---\n<User>{props.q}</User>\n")
+    spec = load(repo, rel)
+    assert spec.cases[0].vars == {"q": "hi"}
+    assert Dependency(path="app/src/agentmark/data/rows.jsonl", kind="dataset") in spec.dependencies
+    (repo / "app/src/agentmark/data/rows.jsonl").unlink()
+    assert "paths are relative to app/src/agentmark/, as AgentMark reads them" in error(repo, rel).message
+    write(repo, "app/agentmark.json", '{"agentmarkPath": "../.."}')
+    assert "leaves the repository" in error(repo, rel).message

@@ -57,6 +57,7 @@ class Draft:
     tools: list[ToolSpec] = field(default_factory=list)
     tool_choice: ToolChoice | None = None
     includes: list[str] = field(default_factory=list)  # repository files the parser inlined (MDX components)
+    data_dir: Path | None = None  # where `dataset` is relative to, when not the file's folder (AgentMark's root)
     var_defaults: dict[str, Any] = field(default_factory=dict)  # under every case's vars (Prompty inputs)
     references: list[str] = field(default_factory=list)  # files the prompt file itself reads (`${file:…}`)
 
@@ -212,12 +213,14 @@ def _cases(d: Draft, evals: Evals, repo_root: Path) -> tuple[Path | None, list[C
 
 def _dataset(d: Draft, rel: str, repo_root: Path) -> tuple[Path, list[Case]]:
     line = d.doc.locate((*d.evals_loc, "dataset"))
-    file = resolve_inside(repo_root, d.file.parent, rel, source=d.path, line=line)
+    base = d.data_dir or d.file.parent
+    file = resolve_inside(repo_root, base, rel, source=d.path, line=line)
     if file.suffix.lower() not in datasets.SUFFIXES:
         raise UserError(f"dataset `{show(rel)}` has an unsupported format — use "
                         f"{', '.join(datasets.SUFFIXES)}", d.path, line)
     if not file.is_file():
-        raise UserError(f"dataset `{show(rel)}` not found — paths are relative to this file", d.path, line)
+        where = "this file" if d.data_dir is None else f"{repo_relative(repo_root, base)}/, as AgentMark reads them"
+        raise UserError(f"dataset `{show(rel)}` not found — paths are relative to {where}", d.path, line)
     display = repo_relative(repo_root, file)
     stat = file.stat()
     cases = list(_read_cases(file, display, d.agentmark_rows, (stat.st_mtime_ns, stat.st_size)))
