@@ -309,7 +309,8 @@ def test_agentmark_datasets_are_relative_to_its_prompts_folder_when_agentmark_js
     write(repo, "app/agentmark.json", '{"agentmarkPath": "src"}')
     write(repo, "app/src/agentmark/data/rows.jsonl", '{"input": {"q": "hi"}, "expected_output": "hi"}\n')
     rel = write(repo, "app/src/agentmark/nested/p.prompt.mdx",
-                "---\ntest_settings:\n  dataset: data/rows.jsonl\n  evals: [exact_match]\n---\n<User>{props.q}</User>\n")
+                "---\ntest_settings:\n  dataset: data/rows.jsonl\n  evals: [exact_match]\n---\n"
+                "<User>{props.q}</User>\n")
     spec = load(repo, rel)
     assert spec.cases[0].vars == {"q": "hi"}
     assert Dependency(path="app/src/agentmark/data/rows.jsonl", kind="dataset") in spec.dependencies
