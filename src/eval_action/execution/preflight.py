@@ -37,6 +37,10 @@ def check_prompt(spec: PromptSpec, repo_root: Path, config: Config, problems: Pr
                 problems.add(UserError(f"case `{case.id}` scorer `{scorer.label}`: {text}", case.source or spec.path))
     _check_rendering(spec, repo_root, problems)
     _check_logprobs(spec, problems)
+    if spec.provider.type == "huggingface":
+        problems.add(UserError(f"provider {spec.provider.label()} classifies text and cannot answer a prompt — "
+                               "give the prompt a model provider, and name this one as a `classifier` "
+                               "scorer's `provider:`", spec.path))
     with problems.collecting():
         trust.check_key_variables(spec, config)
     _check_params(spec.params, spec.path, problems)
