@@ -1,8 +1,8 @@
 """promptfoo's RAG scorers: `answer-relevance`, `context-faithfulness`, `context-recall`, `context-relevance`.
 
-The grading prompts are promptfoo's (its RAGAS-derived prompts, MIT licence,
-https://github.com/promptfoo/promptfoo, src/prompts/external/ragas.ts), split so the
-instruction and its worked examples are the system message and the data the user message.
+The grading prompts are promptfoo's RAGAS-derived prompts, word for word (MIT licence,
+https://github.com/promptfoo/promptfoo, src/external/prompts/ragas.ts as of 0.121.20), split so
+the instruction and its worked examples are the system message and the data the user message.
 Scoring follows promptfoo's src/matchers/rag.ts: a grader reply that holds no verdict is an
 errored score (promptfoo's `graderError`), so `not-` can never turn it into a pass.
 """
