@@ -213,7 +213,7 @@ def test_agentmark_a_component_including_itself_stops_with_an_error(repo: Path) 
 @pytest.mark.parametrize(("body", "says"), [
     ("<User><If condition={props.items.map(x => x)}>a</If></User>", "MDX expression"),
     ("<User><ImageAttachment image={props.url} /></User>", "attachments are images and files"),
-    ("<User><ForEach arr={props.items}>{(item) => item}</ForEach></User>", "`<ForEach>` runs a JavaScript"),
+    ("<User><ForEach arr={props.items.map(f)}>{(item) => (<>{item}</>)}</ForEach></User>", "MDX expression"),
     ("<User><Unknown /></User>", "not a component this file imports"),
     ("export const x = 1;\n<User>hi</User>", "JavaScript imports and exports can't run here"),
     ("<User>{/* never closed </User>", "comment never closes"),
@@ -318,3 +318,20 @@ def test_agentmark_datasets_are_relative_to_its_prompts_folder_when_agentmark_js
     assert "paths are relative to app/src/agentmark/, as AgentMark reads them" in error(repo, rel).message
     write(repo, "app/agentmark.json", '{"agentmarkPath": "../.."}')
     assert "leaves the repository" in error(repo, rel).message
+
+
+def test_agentmark_foreach_loops_over_a_props_list(repo: Path) -> None:
+    body = ("<User>\nItems ({props.items.length}):\n<ForEach arr={props.items}>\n  {(item, i) => (\n    <>\n"
+            "      {i}: {item.name}\n    </>\n  )}\n</ForEach>\n</User>\n")
+    rel = write(repo, "f.prompt.mdx", "---\ntest_settings:\n  evals: [exact_match]\n  cases:\n"
+                                      "    - {input: {items: [{name: tea}, {name: milk}]}, expected_output: x}\n"
+                                      f"---\n{body}")
+    spec = load(repo, rel)
+    [text] = rendered(spec, spec.cases[0], repo)
+    assert text.split() == ["Items", "(2):", "0:", "tea", "1:", "milk"]
+
+
+def test_agentmark_a_loop_variable_outside_the_subset_is_refused(repo: Path) -> None:
+    body = "<User><ForEach arr={props.items}>{(item) => item.map(x => x)}</ForEach></User>\n"
+    assert "eval-action reads `<ForEach arr={…}>{(item, index) => (…)}</ForEach>` only" in error(
+        repo, write(repo, "f.prompt.mdx", mdx("", body))).message

@@ -28,12 +28,15 @@ _ATTRS = re.compile(r"""(\w+)(?:=(?:"([^"]*)"|'([^']*)'|\{([^{}]*)\}))?""")
 _IF = re.compile(r"<(If|ElseIf)\s+condition=\{([^{}]*)\}\s*>")
 _CHAIN = re.compile(r"</(?:If|ElseIf)>\s*(?=<(?:ElseIf|Else)[\s>])")
 _TAG = re.compile(r"</?([A-Z]\w*)")
-_PROPS = re.compile(r"(?<!\{)\{\s*(props(?:\.[A-Za-z_]\w*)+)\s*\}(?!\})")  # not Jinja's own `{{ … }}`
+_HEAD = r"<ForEach\s+arr=\{([^{}]*)\}\s*>\s*\{\s*\(\s*([A-Za-z_]\w*)\s*(?:,\s*([A-Za-z_]\w*)\s*)?\)\s*=>"
+_FOR_HEAD = re.compile(_HEAD)
+# `<ForEach arr={…}>{(item, index) => (<>…</>)}</ForEach>` holding no other ForEach (inner ones go first)
+_FOR = re.compile(_HEAD + r"\s*(\()?\s*<>((?:(?!<ForEach[\s>]).)*?)</\s*>\s*(?(4)\))\s*\}\s*</ForEach>", re.S)
 _TOKEN = re.compile(r"""\s+|"[^"\\]*"|'[^'\\]*'|\d+(?:\.\d+)?|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"""
                     r"""|===|!==|==|!=|<=|>=|&&|\|\||[<>!()+\-*/%]""")
 _WORDS = {"true": "true", "false": "false", "null": "none", "undefined": "none",
           "===": "==", "!==": "!=", "&&": " and ", "||": " or ", "!": " not "}
-_NOT_TEXT = {"ForEach": "`<ForEach>` runs a JavaScript function per item",
+_NOT_TEXT = {"ForEach": "eval-action reads `<ForEach arr={…}>{(item, index) => (…)}</ForEach>` only",
              "ImageAttachment": "attachments are images and files; eval-action sends text messages",
              "FileAttachment": "attachments are images and files; eval-action sends text messages"}
 MAX_DEPTH = 10
@@ -86,13 +89,18 @@ def strip(body: str, src: Source, offset: int) -> str:
 
 
 def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> str:
-    """One message's MDX as a Jinja template: components inlined, conditionals and `{props.x}` converted."""
-    content = _COMPONENT.sub(lambda m: _inline(m, src, line, content, depth), content)
+    """One message's MDX as a Jinja template: components inlined, loops, conditionals and `{props.x}`
+    converted."""
+    names = {"props", *(n for m in _FOR_HEAD.finditer(content) for n in m.groups()[1:] if n)}
+    content = _COMPONENT.sub(lambda m: _inline(m, src, line, content, depth, names), content)
+    while (loop := _FOR.search(content)) is not None:
+        content = content[:loop.start()] + _for(loop, src, _at(content, loop.start(), line), names) + \
+            content[loop.end():]
     content = _CHAIN.sub("", content)  # `</If>` then `<ElseIf>`/`<Else>`: one block goes on
-    content = _IF.sub(lambda m: _if(m, src, line, content), content)
+    content = _IF.sub(lambda m: _if(m, src, line, content, names), content)
     content = re.sub(r"</(?:If|ElseIf|Else)>", "{% endif %}", content)
     content = re.sub(r"<Else\s*>", "{% else %}", content)
-    content = _PROPS.sub(r"{{ \1 }}", content)
+    content = _values(names).sub(lambda m: "{{ " + expression(m.group(1), src, line, names) + " }}", content)
     content = content.replace("<Raw>", "{% raw %}").replace("</Raw>", "{% endraw %}")
     stray = _TAG.search(content)
     if stray:
@@ -105,27 +113,51 @@ def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> 
     return content
 
 
-def expression(js: str, src: Source, line: int | None) -> str:
-    """A JavaScript expression of the subset we read, as a Jinja expression."""
+def _values(names: set[str]) -> re.Pattern[str]:
+    """`{props.a.b}`, and `{item}`/`{item.a}` for a loop's names; never Jinja's own `{{ … }}`."""
+    loops = "".join(f"|{re.escape(n)}(?:\\.[A-Za-z_]\\w*)*" for n in sorted(names - {"props"}))
+    return re.compile(rf"(?<!\{{)\{{\s*(props(?:\.[A-Za-z_]\w*)+{loops})\s*\}}(?!\}})")
+
+
+def expression(js: str, src: Source, line: int | None, names: set[str]) -> str:
+    """A JavaScript expression of the subset we read, as a Jinja expression (`x.length` → `x|length`)."""
     out, pos = [], 0
     while pos < len(js):
         m = _TOKEN.match(js, pos)
         word = m.group() if m else js[pos]
-        if m is None or not _allowed(word):
+        if m is None or not _allowed(word, names):
             raise UserError(f"MDX expression `{{{show(js.strip(), 60)}}}` is not supported — use props "
                             "paths, literals, comparisons, &&, || and !", src.display, line)
-        out.append(_WORDS.get(word, word))
+        out.append(_WORDS.get(word) or _path(word))
         pos = m.end()
     return "".join(out).strip()
 
 
-def _allowed(word: str) -> bool:
+def _path(word: str) -> str:
+    """`a.b.length` → `(a.b|length)`; a key that is also a dict method (`items`, `keys`) is subscripted,
+    as Jinja's `.` would find the method first."""
+    if not word[0].isalpha() and word[0] not in "_$":
+        return word
+    first, *rest = word.split(".")
+    length = rest[-1:] == ["length"]
+    keys = rest[:-1] if length else rest
+    path = first + "".join(f'["{part}"]' if hasattr(dict, part) else f".{part}" for part in keys)
+    return f"({path}|length)" if length else path
+
+
+def _allowed(word: str, names: set[str]) -> bool:
     if not word[0].isalpha() and word[0] not in "_$":
         return True
-    return word in _WORDS or word == "props" or word.startswith("props.")
+    return word in _WORDS or word.split(".")[0] in names
 
 
-def _inline(m: re.Match[str], src: Source, line: int | None, content: str, depth: int) -> str:
+def _for(m: re.Match[str], src: Source, line: int | None, names: set[str]) -> str:
+    item, index = m.group(2), m.group(3)
+    head = "{% for " + item + " in " + expression(m.group(1), src, line, names) + " %}"
+    return head + ("{% set " + index + " = loop.index0 %}" if index else "") + m.group(5) + "{% endfor %}"
+
+
+def _inline(m: re.Match[str], src: Source, line: int | None, content: str, depth: int, names: set[str]) -> str:
     name, at = m.group(1), _at(content, m.start(), line)
     file = src.components.get(name)
     if file is None:
@@ -144,20 +176,20 @@ def _inline(m: re.Match[str], src: Source, line: int | None, content: str, depth
     if src.inlined.chars > MAX_OUTPUT_CHARS:
         raise UserError(f"components expand to more than {MAX_OUTPUT_CHARS:,} characters — use fewer nested "
                         "components", src.display, at)
-    pairs = [f"{a.group(1)!r}: {_attr_value(a, src, at)}" for a in _ATTRS.finditer(m.group(2))]
+    pairs = [f"{a.group(1)!r}: {_attr_value(a, src, at, names)}" for a in _ATTRS.finditer(m.group(2))]
     return "{% with props = {" + ", ".join(pairs) + "} %}" + body + "{% endwith %}"
 
 
-def _attr_value(a: re.Match[str], src: Source, line: int | None) -> str:
+def _attr_value(a: re.Match[str], src: Source, line: int | None, names: set[str]) -> str:
     if a.group(4) is not None:
-        return expression(a.group(4), src, line)
+        return expression(a.group(4), src, line, names)
     text = a.group(2) if a.group(2) is not None else a.group(3)
     return "true" if text is None else repr(text)
 
 
-def _if(m: re.Match[str], src: Source, line: int | None, content: str) -> str:
+def _if(m: re.Match[str], src: Source, line: int | None, content: str, names: set[str]) -> str:
     keyword = "if" if m.group(1) == "If" else "elif"
-    return "{% " + keyword + " " + expression(m.group(2), src, _at(content, m.start(), line)) + " %}"
+    return "{% " + keyword + " " + expression(m.group(2), src, _at(content, m.start(), line), names) + " %}"
 
 
 def _component_file(rel: str, src: Source, line: int) -> Path:
