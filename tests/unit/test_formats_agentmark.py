@@ -335,3 +335,9 @@ def test_agentmark_a_loop_variable_outside_the_subset_is_refused(repo: Path) -> 
     body = "<User><ForEach arr={props.items}>{(item) => item.map(x => x)}</ForEach></User>\n"
     assert "eval-action reads `<ForEach arr={…}>{(item, index) => (…)}</ForEach>` only" in error(
         repo, write(repo, "f.prompt.mdx", mdx("", body))).message
+
+
+def test_agentmark_raw_text_is_sent_as_written(repo: Path) -> None:
+    rel = write(repo, "r.prompt.mdx", mdx("", "<User>Say {props.q} then <Raw>{props.q} and <Tag /></Raw></User>\n"))
+    spec = load(repo, rel)
+    assert rendered(spec, spec.cases[0], repo) == ["Say hi then {props.q} and <Tag />"]

@@ -1,10 +1,11 @@
-"""AgentMark's MDX, turned into our Jinja templates: comments, imports, components and conditionals.
+"""AgentMark's MDX, turned into our Jinja templates: comments, imports, components, conditionals, loops.
 
 Comments and `import` lines become blank lines, so every error still names the file's own line.
 A component (`<Tone tone={props.tone} />`, imported from an `.mdx` file) is inlined with its
-attributes as its `props`; `<If>`/`<ElseIf>`/`<Else>` become `{% if %}` blocks. Expressions are
-read in a small subset of JavaScript (props paths, literals, comparisons, `&&`, `||`, `!`): anything
-else is refused by name rather than sent as literal text.
+attributes as its `props`; `<If>`/`<ElseIf>`/`<Else>` become `{% if %}` blocks and `<ForEach>`
+a `{% for %}` loop; `<Raw>` text is left as written. Expressions are read in a small subset of
+JavaScript (props and loop paths, literals, comparisons, `&&`, `||`, `!`): anything else is refused
+by name rather than sent as literal text.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _ATTRS = re.compile(r"""(\w+)(?:=(?:"([^"]*)"|'([^']*)'|\{([^{}]*)\}))?""")
 _IF = re.compile(r"<(If|ElseIf)\s+condition=\{([^{}]*)\}\s*>")
 _CHAIN = re.compile(r"</(?:If|ElseIf)>\s*(?=<(?:ElseIf|Else)[\s>])")
 _TAG = re.compile(r"</?([A-Z]\w*)")
+_RAW = re.compile(r"<Raw>(.*?)</Raw>", re.S)
 _HEAD = r"<ForEach\s+arr=\{([^{}]*)\}\s*>\s*\{\s*\(\s*([A-Za-z_]\w*)\s*(?:,\s*([A-Za-z_]\w*)\s*)?\)\s*=>"
 _FOR_HEAD = re.compile(_HEAD)
 # `<ForEach arr={…}>{(item, index) => (<>…</>)}</ForEach>` holding no other ForEach (inner ones go first)
@@ -91,6 +93,8 @@ def strip(body: str, src: Source, offset: int) -> str:
 def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> str:
     """One message's MDX as a Jinja template: components inlined, loops, conditionals and `{props.x}`
     converted."""
+    raw: list[str] = []  # `<Raw>` text, kept out of every conversion below
+    content = _RAW.sub(lambda m: _stash(raw, m.group(1)), content)
     names = {"props", *(n for m in _FOR_HEAD.finditer(content) for n in m.groups()[1:] if n)}
     content = _COMPONENT.sub(lambda m: _inline(m, src, line, content, depth, names), content)
     while (loop := _FOR.search(content)) is not None:
@@ -101,7 +105,6 @@ def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> 
     content = re.sub(r"</(?:If|ElseIf|Else)>", "{% endif %}", content)
     content = re.sub(r"<Else\s*>", "{% else %}", content)
     content = _values(names).sub(lambda m: "{{ " + expression(m.group(1), src, line, names) + " }}", content)
-    content = content.replace("<Raw>", "{% raw %}").replace("</Raw>", "{% endraw %}")
     stray = _TAG.search(content)
     if stray:
         name = stray.group(1)
@@ -110,7 +113,12 @@ def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> 
         if name in src.components:
             why = f"write it as `<{name} … />`: components with children are not read"
         raise UserError(f"`<{show(name)}>` is not supported: {why}", src.display, _at(content, stray.start(), line))
-    return content
+    return re.sub(r"\x00(\d+)\x00", lambda m: "{% raw %}" + raw[int(m.group(1))] + "{% endraw %}", content)
+
+
+def _stash(kept: list[str], text: str) -> str:
+    kept.append(text)
+    return f"\x00{len(kept) - 1}\x00"
 
 
 def _values(names: set[str]) -> re.Pattern[str]:
