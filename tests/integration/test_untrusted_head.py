@@ -216,3 +216,40 @@ def test_gitlab_fork_mr_in_the_parent_project_refuses_head_code(
                "GITLAB_TOKEN": "glpat-PLANTED-note-token-77"}
         out = run_cli(monkeypatch, capsys, env, repo.root, ["ci", "--baseline", "none"])
         refused(out, repo, forge, "refusing", "p.prompt.yaml")
+
+
+# ---------------------------------------------------------------- a model name stays a model name
+HF_CONFIG = "  hf: {{type: huggingface, model: '{model}', base_url: '{url}', api_key_env: HF_TOKEN}}\n"
+
+
+def hf_config(url: str, model: str) -> str:
+    return config(url).replace("defaults:", HF_CONFIG.format(model=model, url=url) + "defaults:")
+
+
+@pytest.mark.parametrize("model", ["../../../api/whoami-v2", "org/./x", "org//x", "org/.."])
+def test_untrusted_head_model_name_cannot_leave_the_models_path(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        fake_llm: FakeLLM, forge: FakeForge, model: str) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_PLANTED_token_0042")
+    base = hf_config(fake_llm.url, "org/model")
+    head = {"eval-action.yaml": hf_config(fake_llm.url, model),
+            "p.prompt.yaml": cases_prompt(1, "{type: classifier, provider: hf, value: POSITIVE}")}
+    repo = head_repo(tmp_path, base, head)
+    out = target_run(monkeypatch, capsys, tmp_path, repo, forge)
+    assert out.code == 2, out.stdout + out.stderr
+    assert "eval-action.yaml" in out.stderr and "model" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert fake_llm.requests == []
+
+
+def test_owner_slash_model_classifier_still_reaches_the_models_path(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        fake_llm: FakeLLM, forge: FakeForge) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_PLANTED_token_0042")
+    fake_llm.classify_with(lambda text: {"POSITIVE": 0.9})
+    cfg = hf_config(fake_llm.url, "org/model-1.5")
+    repo = make_repo(tmp_path, {"eval-action.yaml": cfg,
+                                "p.prompt.yaml": cases_prompt(1, "{type: classifier, provider: hf, value: POSITIVE}")})
+    out = target_run(monkeypatch, capsys, tmp_path, repo, forge)
+    assert out.code == 0, out.stdout + out.stderr
+    assert "/models/org/model-1.5" in fake_llm.paths()

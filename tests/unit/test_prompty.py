@@ -293,3 +293,22 @@ def test_a_misspelt_eval_key_is_named_not_skipped(tmp_path: Path) -> None:
     (tmp_path / "x.prompty").write_text("---\neval:\n  scorers: [{type: contains, value: a}]\n---\nuser:\nhi\n")
     with pytest.raises(UserError, match="did you mean `evals`"):
         load_prompt(Path("x.prompty"), tmp_path, CONFIG)
+
+
+@pytest.mark.parametrize("deployment", ["..", "../../api", "d/./x", "d/"])
+def test_azure_deployment_name_cannot_leave_the_deployments_path(tmp_path: Path, deployment: str) -> None:
+    (tmp_path / "q.prompty").write_text(
+        "---\nname: q\nmodel:\n  configuration:\n    type: azure_openai\n    azure_endpoint: https://r.test\n"
+        f"    azure_deployment: '{deployment}'\n{EVALS}---\nuser:\nhi\n")
+    with pytest.raises(UserError) as e:
+        load_prompt(Path("q.prompty"), tmp_path, CONFIG)
+    assert "deployment name" in str(e.value) and "`..`" in str(e.value)
+
+
+def test_azure_deployment_name_is_quoted_as_one_path_segment(tmp_path: Path) -> None:
+    (tmp_path / "q.prompty").write_text(
+        "---\nname: q\nmodel:\n  configuration:\n    type: azure_openai\n    azure_endpoint: https://r.test\n"
+        f"    azure_deployment: 'gpt 4o?x'\n{EVALS}---\nuser:\nhi\n")
+    spec = load_prompt(Path("q.prompty"), tmp_path, CONFIG)
+    assert isinstance(spec, PromptSpec)
+    assert spec.provider.base_url == "https://r.test/openai/deployments/gpt%204o%3Fx"

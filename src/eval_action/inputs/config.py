@@ -9,6 +9,7 @@ from eval_action.inputs.paths import repo_relative, resolve_inside
 from eval_action.inputs.yamlio import load_yaml, read_text, show, validate
 from eval_action.model.errors import UserError
 from eval_action.model.specs import MODEL_TYPES, Config, ProviderSpec
+from eval_action.model.urlpath import path_segments
 
 CONFIG_FILE = "eval-action.yaml"
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -62,6 +63,11 @@ def check_provider(spec: ProviderSpec, path: str, line: int | None) -> None:
                    "huggingface": "distilbert/distilbert-base-uncased-finetuned-sst-2-english"}.get(spec.type,
                                                                                                    "gpt-4o-mini")
         raise UserError(f"provider of type `{spec.type}` needs `model:` — e.g. model: {example}", path, line)
+    if spec.type == "huggingface":  # the model is the request's path
+        try:
+            path_segments(spec.model or "")
+        except ValueError as err:
+            raise UserError(f"model `{show(spec.model or '')}` {err}", path, line) from None
     _check_http_options(spec, path, line)
     if spec.type == "python" and (not spec.function or ":" not in spec.function):
         raise UserError("a `python` provider needs `function: \"module:function\"` (or \"file.py:function\")",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from eval_action.execution.targets.auth import api_key, base_url, header_values
 from eval_action.execution.targets.http import HttpPool
 from eval_action.model.errors import TargetError
 from eval_action.model.specs import ProviderSpec
+from eval_action.model.urlpath import path_segments
 
 DEFAULT_BASE_URL = "https://router.huggingface.co/hf-inference"
 
@@ -38,7 +38,7 @@ class HuggingFaceClassifier:
         headers = dict(self._extra_headers)
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        url = f"{self.base_url}/models/{quote(self.spec.model or '', safe='/')}"
+        url = f"{self.base_url}/models/{path_segments(self.spec.model or '')}"
         secrets = [self._key, *self._header_secrets] if self._key else list(self._header_secrets)
         return await self._http.post_json(url, {"inputs": text}, headers=headers, timeout_s=self._timeout_s,
                                           parse=parse_classification, secrets=secrets, origin=self._url_origin)

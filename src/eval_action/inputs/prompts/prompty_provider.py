@@ -17,7 +17,6 @@ checked like any provider's (declared `secrets:`, and on an untrusted head the b
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import quote
 
 from eval_action.inputs.config import ENV_REF
 from eval_action.inputs.prompts.build import resolve_provider
@@ -25,6 +24,7 @@ from eval_action.inputs.prompts.schema import PromptyModel
 from eval_action.inputs.yamlio import Loc, YamlDoc, show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import DEFAULT_KEY_VARIABLES, Config, ProviderSpec
+from eval_action.model.urlpath import path_segments
 
 AZURE_API_VERSION = "2024-12-01-preview"  # what Prompty's runtime sends to Azure OpenAI
 AZURE_ENDPOINT = "${env:AZURE_OPENAI_ENDPOINT}"
@@ -113,11 +113,15 @@ def _azure(conn: dict[str, Any], model_id: str | None, doc: YamlDoc, loc: Loc) -
     if not isinstance(deployment, str) or not deployment:
         raise doc.error("an Azure OpenAI model needs its deployment name — `model.id` (or "
                         "`azure_deployment:` in v1 files)", loc)
+    try:
+        segments = path_segments(deployment)
+    except ValueError as err:
+        raise doc.error(f"deployment name `{show(deployment)}` {err}", loc) from None
     field = next((f for f in ("azure_endpoint", "endpoint") if f in conn), None)
     endpoint = _endpoint(conn[field], doc, (*loc, field)) if field else AZURE_ENDPOINT
     version = conn.get("api_version") or conn.get("apiVersion") or AZURE_API_VERSION
     return ProviderSpec(type="openai", model=model_id or deployment,
-                        base_url=f"{endpoint}/openai/deployments/{quote(deployment, safe='')}",
+                        base_url=f"{endpoint}/openai/deployments/{segments}",
                         api_version=str(version), api_key_header="api-key", api_key_env=_key(conn, AZURE_KEY, doc, loc))
 
 
