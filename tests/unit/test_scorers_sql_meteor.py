@@ -45,11 +45,12 @@ evals:
 
 
 @pytest.mark.parametrize(("scorer", "says"), [
-    ("{type: is-sql, value: MySQL}", "is-sql takes a mapping as `value`"),
+    ("{type: is-sql, value: MySQL}",
+     "is-sql takes a mapping as `value` ({databaseType, allowedTables, allowedColumns}), or none"),
     ("{type: contains-sql, value: {databaseType: Oracle}}", "databaseType 'Oracle' is not supported"),
     ("{type: is-sql, value: {allowedTable: [x]}}", "unknown key `allowedTable` in `value`"),
     ("{type: is-sql, value: {allowedTables: 'select::null::t'}}", "`allowedTables` must be a list"),
-    ("{type: is-sql, value: {allowedColumns: ['select::null::(']}}", "is not a valid regex"),
+    ("{type: is-sql, value: {allowedColumns: ['select::null::(']}}", "`allowedColumns`: invalid regex"),
     ("{type: meteor, value: 42}", "meteor needs `value:` — a reference text or a list of them"),
     ("{type: meteor, value: x, alpha: high}", "alpha must be a number"),
     ("{type: meteor, value: x, delta: 1}", "unknown key `delta` for meteor"),

@@ -95,7 +95,7 @@ def test_not_is_json_inverts(repo: Path) -> None:
     ({"type": "is-json", "value": {"type": 5}}, "is not a valid JSON Schema"),
     ({"type": "json-path"}, "needs a `path:` option"),
     ({"type": "json-path", "path": "$.["}, "invalid JSON path"),
-    ({"type": "json-path", "path": "$.a", "pattern": "("}, "invalid regex in `pattern:`"),
+    ({"type": "json-path", "path": "$.a", "pattern": "("}, "`pattern:` invalid regex"),
     ({"type": "close-to", "value": "ten"}, "value must be a number"),
     ({"type": "close-to", "value": 1, "tolerance": -1}, "tolerance must be 0 or more"),
 ])

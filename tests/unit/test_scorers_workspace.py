@@ -71,7 +71,7 @@ def test_without_a_workspace_the_scorer_says_how_to_get_one() -> None:
     ({"type": "command", "value": "python hello.py"}, "an argv list"),
     ({"type": "command", "value": ["x"], "expect": {"stdout": {"startswith": "a"}}}, "expect.stdout must be"),
     ({"type": "command", "value": ["x"], "expect": {"status": 0}}, "`expect:` takes `exit`"),
-    ({"type": "command", "value": ["x"], "expect": {"stdout": {"regex": "("}}}, "not a valid regular expression"),
+    ({"type": "command", "value": ["x"], "expect": {"stdout": {"regex": "("}}}, "expect.stdout.regex: invalid regex"),
     ({"type": "file-contains", "value": "x"}, "needs `path:`"),
     ({"type": "file-exists"}, "needs `value:`"),
 ])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -18,6 +19,22 @@ def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
     """A JSON-quoted, truncated copy: newlines and quotes stay visible and the reason stays one line."""
     cut = text if len(text) <= limit else text[:limit] + "…"
     return json.dumps(cut, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=512)
+def user_regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern from the user's files, compiled once. ScorerError (the one-line config error) for
+    any pattern Python cannot compile: bad syntax, a repeat count past its limit (OverflowError), or
+    nesting deeper than the parser's recursion (RecursionError)."""
+    try:
+        return re.compile(pattern, flags)
+    except (re.error, OverflowError, RecursionError) as e:
+        why = "it nests too deeply" if isinstance(e, RecursionError) else str(e)
+        hint = " — write named groups as (?P<name>...) here" if "(?<" in pattern and "unknown extension" in why \
+            else " — fix the pattern"
+        shown = json.dumps(pattern if len(pattern) <= QUOTE_LIMIT else pattern[:QUOTE_LIMIT] + "…",
+                           ensure_ascii=False)[1:-1]
+        raise ScorerError(f"invalid regex /{shown}/: {why}{hint}") from None
 
 
 def output_starts(output: str) -> str:

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eval_action.execution.scorers._common import is_templated, output_starts
+from eval_action.execution.scorers._common import is_templated, output_starts, user_regex
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
@@ -58,7 +58,7 @@ def _options(spec: ScorerSpec) -> tuple[str, list[str] | None, list[str] | None]
         return "MySQL", None, None
     if not isinstance(value, dict):
         raise ScorerError(f"{spec.type} takes a mapping as `value` ({{databaseType, allowedTables, "
-                          "allowedColumns}}), or none")
+                          "allowedColumns}), or none")
     unknown = [k for k in value if k not in _KEYS]
     if unknown:
         raise ScorerError(f"{spec.type}: unknown key `{unknown[0]}` in `value` — use {', '.join(_KEYS)}")
@@ -72,9 +72,9 @@ def _options(spec: ScorerSpec) -> tuple[str, list[str] | None, list[str] | None]
             raise ScorerError(f"{spec.type}: `{key}` must be a list of `statement::table::name` patterns")
         for item in items or []:
             try:
-                re.compile(item)
-            except re.error as e:
-                raise ScorerError(f"{spec.type}: `{key}` entry {item!r} is not a valid regex ({e})") from None
+                user_regex(item, re.I)
+            except ScorerError as e:
+                raise ScorerError(f"{spec.type}: `{key}`: {e}") from None
     return database, lists[0], lists[1]
 
 
@@ -239,7 +239,7 @@ def column_list(statements: list[exp.Expr]) -> list[str]:
 
 
 def _outside(items: list[str], allowed: list[str]) -> list[str]:
-    return [item for item in items if not any(re.fullmatch(a, item, re.I) for a in allowed)]
+    return [item for item in items if not any(user_regex(a, re.I).fullmatch(item) for a in allowed)]
 
 
 def _columns_allowed(allowed: list[str]) -> list[str]:

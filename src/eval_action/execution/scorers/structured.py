@@ -17,6 +17,7 @@ from eval_action.execution.scorers._common import (
     number,
     output_starts,
     quote,
+    user_regex,
     value_or_expected,
     verdict,
 )
@@ -179,7 +180,7 @@ async def json_path(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     actual = matches[0] if len(matches) == 1 else matches
     pattern = spec.options.get("pattern")
     if pattern is not None:
-        hit = re.search(as_text(pattern), as_text(actual)) is not None
+        hit = user_regex(as_text(pattern)).search(as_text(actual)) is not None
         return verdict(hit, f"{path} matches /{pattern}/",
                        f"{path} is {quote(as_text(actual))}, which does not match /{pattern}/")
     if spec.value is None:
@@ -239,11 +240,12 @@ def _validate_json_path(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> 
         if not is_templated(path):
             _compile_path(path)
         if spec.options.get("pattern") is not None and not is_templated(spec.options["pattern"]):
-            re.compile(as_text(spec.options["pattern"]))
+            try:
+                user_regex(as_text(spec.options["pattern"]))
+            except ScorerError as e:
+                raise ScorerError(f"`pattern:` {e}") from None
     except ScorerError as e:
         return [str(e)]
-    except re.error as e:
-        return [f"invalid regex in `pattern:` ({e}) — fix the pattern"]
     return []
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from eval_action.execution.scorers._common import (
     is_templated,
     output_starts,
     quote,
+    user_regex,
     value_or_expected,
     verdict,
 )
@@ -122,19 +122,9 @@ async def starts_with(spec: ScorerSpec, ctx: ScoreContext) -> Score:
                    f"expected to start with {quote(prefix)}; {output_starts(ctx.output)}")
 
 
-@functools.lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as e:
-        hint = " — write named groups as (?P<name>...) here" if "(?<" in pattern and "unknown extension" in str(e) \
-            else " — fix the pattern"
-        raise ScorerError(f"invalid regex /{pattern}/: {e}{hint}") from None
-
-
 async def regex(spec: ScorerSpec, ctx: ScoreContext) -> Score:
     pattern = _string(spec.type, value_or_expected(spec, ctx))
-    match = _compile(pattern).search(ctx.output)
+    match = user_regex(pattern).search(ctx.output)
     return verdict(match is not None, f"matches /{pattern}/ at {quote(match.group(0) if match else '')}",
                    f"no match for /{pattern}/; {output_starts(ctx.output)}")
 
@@ -220,7 +210,7 @@ def regex_warnings(spec: ScorerSpec) -> list[str]:
 
 
 def _check_regex(type_: str, value: Any) -> None:
-    _compile(_string(type_, value))
+    user_regex(_string(type_, value))
 
 
 def _check_levenshtein(type_: str, value: Any) -> None:

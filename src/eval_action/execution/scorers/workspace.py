@@ -7,12 +7,11 @@ program there, `file-exists` and `file-contains` look at files there.
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-from eval_action.execution.scorers._common import as_text, number, quote, verdict
+from eval_action.execution.scorers._common import as_text, number, quote, user_regex, verdict
 from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
 from eval_action.execution.usercode.process import run_in_group
 from eval_action.inputs.paths import resolve_inside
@@ -70,7 +69,7 @@ def _expected(expect: dict[str, Any], status: int, stdout: str) -> Score:
         text = as_text(wanted["contains"])
         return verdict(text in stdout, f"stdout contains {quote(text)}", f"stdout {quote(stdout)} lacks {quote(text)}")
     pattern = as_text(wanted["regex"])
-    return verdict(re.search(pattern, stdout) is not None, f"stdout matches /{pattern}/",
+    return verdict(user_regex(pattern).search(stdout) is not None, f"stdout matches /{pattern}/",
                    f"stdout {quote(stdout)} does not match /{pattern}/")
 
 
@@ -89,9 +88,9 @@ def _validate_command(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> li
             problems.append(f"expect.stdout must be {_STDOUT_FORMS}")
         elif "regex" in stdout:
             try:
-                re.compile(as_text(stdout["regex"]))
-            except re.error as e:
-                problems.append(f"expect.stdout.regex is not a valid regular expression ({e})")
+                user_regex(as_text(stdout["regex"]))
+            except ScorerError as e:
+                problems.append(f"expect.stdout.regex: {e}")
     return problems
 
 
