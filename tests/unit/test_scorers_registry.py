@@ -149,3 +149,16 @@ def test_known_types_cover_the_spec_vocabulary() -> None:
                   "is-json", "contains-json", "json-schema", "json-path", "levenshtein", "similar",
                   "llm-rubric", "factuality", "latency", "cost", "python"}
     assert spec_names <= set(known_types())
+
+
+@pytest.mark.parametrize("type_", ["answer-relevance", "llm-rubric", "contains"])
+def test_context_transform_outside_the_context_scorers_names_where_it_is_read(type_: str) -> None:
+    problems = validate_scorer(ScorerSpec(type=type_, value="x", contextTransform="output"), Path("."), Path("."))
+    assert problems == [f"unknown key `contextTransform` for {type_} — only context-faithfulness, context-recall "
+                        "and context-relevance read it"], problems
+
+
+def test_context_transform_is_read_by_the_context_scorers() -> None:
+    for type_ in ("context-faithfulness", "context-recall", "context-relevance"):
+        problems = validate_scorer(ScorerSpec(type=type_, value="x", contextTransform=42), Path("."), Path("."))
+        assert any("contextTransform must be a JavaScript expression" in p for p in problems), (type_, problems)

@@ -11,10 +11,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from eval_action.execution.scorers import logprobs
-from eval_action.execution.scorers.registry import grades_with_a_model, render_options, validate_scorer
+from eval_action.execution.scorers.base import CLASSIFIERS
+from eval_action.execution.scorers.registry import (
+    grades_with_a_model,
+    provider_types,
+    render_options,
+    validate_scorer,
+)
 from eval_action.inputs.templating import case_context, render_messages
 from eval_action.model.errors import Problems, UserError
-from eval_action.model.specs import Case, Config, PromptSpec, ProviderSpec, flat_scorers
+from eval_action.model.specs import Case, Config, PromptSpec, ProviderSpec, ScorerSpec, flat_scorers
 from eval_action.selection import trust
 
 NO_SCORERS = ("the eval has cases but no scorers, so every case would pass — add `scorers:` "
@@ -29,11 +35,11 @@ def check_prompt(spec: PromptSpec, repo_root: Path, config: Config, problems: Pr
         problems.add(UserError(NO_SCORERS + _cases_named(unscored), spec.path))
     prompt_dir = (repo_root / spec.path).parent
     for scorer in spec.scorers:
-        for text in validate_scorer(scorer, prompt_dir, repo_root):
+        for text in [*validate_scorer(scorer, prompt_dir, repo_root), *_unserved(scorer, config)]:
             problems.add(UserError(f"scorer `{scorer.label}`: {text}", spec.path, scorer.line))
     for case in spec.cases:
         for scorer in case.scorers:
-            for text in validate_scorer(scorer, prompt_dir, repo_root):
+            for text in [*validate_scorer(scorer, prompt_dir, repo_root), *_unserved(scorer, config)]:
                 problems.add(UserError(f"case `{case.id}` scorer `{scorer.label}`: {text}", case.source or spec.path))
     _check_rendering(spec, repo_root, problems)
     _check_logprobs(spec, problems)
@@ -48,6 +54,32 @@ def check_prompt(spec: PromptSpec, repo_root: Path, config: Config, problems: Pr
         _check_params(provider.params, f"{spec.path}: provider {provider.label()}", problems)
         if env is not None:
             _check_key(provider, repo_root, env, problems)
+
+
+def _unserved(scorer: ScorerSpec, config: Config) -> list[str]:
+    """The scorer's provider (or the grader it falls back to) is of a type that cannot serve it: every
+    case would error after the run started."""
+    problems = []
+    for one in flat_scorers([scorer]):
+        types = provider_types(one)
+        if types is None:
+            continue
+        serves, grader_serves = types
+        if one.provider is not None or serves != CLASSIFIERS:  # no `provider:` on a classifier: validated
+            what = "its provider" if one.provider is not None else "the grader it falls back to (`defaults.grader`)"
+            problems += _served(one.provider, serves, config, what)
+        if grader_serves is not None:
+            problems += _served(None, grader_serves, config, "the grader it embeds with (`defaults.grader`)")
+    return problems
+
+
+def _served(value: str | ProviderSpec | None, serves: frozenset[str], config: Config, what: str) -> list[str]:
+    named = value if value is not None else config.defaults.grader or "default"
+    provider = named if isinstance(named, ProviderSpec) else config.providers.get(named)
+    if provider is None or provider.type in serves:  # an unknown name is the loader's error
+        return []
+    return [f"{what} {provider.label()} is of type {provider.type}, which cannot serve it — use a provider "
+            f"of type {', '.join(sorted(serves))}"]
 
 
 def _check_logprobs(spec: PromptSpec, problems: Problems) -> None:

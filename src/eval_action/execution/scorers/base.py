@@ -58,6 +58,12 @@ ScorerFn = Callable[[ScorerSpec, ScoreContext], Awaitable[Score]]
 Validator = Callable[[ScorerSpec, Path, Path], list[str]]  # (spec, prompt_dir, repo_root) -> problems
 
 
+# provider types by what they serve a scorer (OpenAI-compatible: the endpoints with /embeddings, /moderations)
+OPENAI_COMPATIBLE = frozenset({"openai", "github"})
+CLASSIFIERS = frozenset({"huggingface"})
+ANSWERING = frozenset({"openai", "github", "anthropic", "python", "command"})
+
+
 class ScorerError(Exception):
     """The scorer could not judge this case; its message becomes the errored score's reason."""
 
@@ -75,3 +81,5 @@ class ScorerDef:
     inverse: ScorerFn | None = None  # a `not-` form that is more than the negation (promptfoo's own)
     graded: bool = False
     grader_calls: int = 1  # when graded: g-eval writes its steps, then rates
+    serves: frozenset[str] = ANSWERING  # when graded: the types its `provider:` (or the grader) may be
+    grader_serves: frozenset[str] | None = None  # the types the grader must be, whatever `provider:` says

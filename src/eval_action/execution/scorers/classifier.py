@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from eval_action.execution.scorers._common import fmt, is_templated, threshold_problems
-from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.execution.scorers.base import CLASSIFIERS, ScoreContext, ScorerDef, ScorerError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
@@ -42,4 +42,4 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     return problems + threshold_problems(spec, 0, 1)
 
 
-SCORERS: dict[str, ScorerDef] = {"classifier": ScorerDef(classifier, _validate, graded=True)}
+SCORERS: dict[str, ScorerDef] = {"classifier": ScorerDef(classifier, _validate, graded=True, serves=CLASSIFIERS)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from eval_action.execution.scorers._common import is_templated
-from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.execution.scorers.base import OPENAI_COMPATIBLE, ScoreContext, ScorerDef, ScorerError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
@@ -50,4 +50,4 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     return []
 
 
-SCORERS: dict[str, ScorerDef] = {"moderation": ScorerDef(moderation, _validate, graded=True)}
+SCORERS: dict[str, ScorerDef] = {"moderation": ScorerDef(moderation, _validate, graded=True, serves=OPENAI_COMPATIBLE)}

@@ -16,7 +16,7 @@ from typing import Any
 
 from eval_action.execution.scorers import javascript
 from eval_action.execution.scorers._common import as_text, fmt, quote, threshold_problems
-from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.execution.scorers.base import OPENAI_COMPATIBLE, ScoreContext, ScorerDef, ScorerError
 from eval_action.execution.scorers.similarity import cosine
 from eval_action.model.results import Score
 from eval_action.model.specs import Message, ScorerSpec
@@ -322,6 +322,10 @@ async def context_faithfulness(spec: ScorerSpec, ctx: ScoreContext) -> Score:
 
 
 # ---------------------------------------------------------------- registration
+def _validate_answer_relevance(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
+    return threshold_problems(spec, 0, 1)
+
+
 def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     problems = threshold_problems(spec, 0, 1)
     code = spec.options.get(CONTEXT_TRANSFORM)
@@ -344,7 +348,8 @@ def _validate_recall(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> lis
 _CONTEXT = frozenset({CONTEXT_TRANSFORM})
 SCORERS: dict[str, ScorerDef] = {
     # three questions, then one embeddings request for the question and all three
-    "answer-relevance": ScorerDef(answer_relevance, _validate, graded=True, grader_calls=QUESTIONS + 1),
+    "answer-relevance": ScorerDef(answer_relevance, _validate_answer_relevance, graded=True, grader_calls=QUESTIONS + 1,
+                                  grader_serves=OPENAI_COMPATIBLE),  # the grader's endpoint embeds
     "context-faithfulness": ScorerDef(context_faithfulness, _validate, options=_CONTEXT, graded=True,
                                       grader_calls=2),
     "context-recall": ScorerDef(context_recall, _validate_recall, options=_CONTEXT, graded=True),

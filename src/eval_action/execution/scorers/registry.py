@@ -158,6 +158,13 @@ def grades_with_a_model(spec: ScorerSpec) -> bool:
     return grader_calls(spec) > 0
 
 
+def provider_types(spec: ScorerSpec) -> tuple[frozenset[str], frozenset[str] | None] | None:
+    """For a graded scorer: the provider types that may serve its `provider:` (or the grader it falls
+    back to), and those the grader must be whatever `provider:` says (None: no such need)."""
+    found = _REGISTRY.get(_split(spec.type)[0])
+    return (found.serves, found.grader_serves) if found is not None and found.graded else None
+
+
 def grader_calls(spec: ScorerSpec) -> int:
     """How many grader (embedding, moderation) calls the scorer makes per answer it scores."""
     found = _REGISTRY.get(_split(spec.type)[0])
@@ -309,7 +316,7 @@ _COMMON_KEYS = frozenset(ScorerSpec.model_fields) - {"line"} | {TRANSFORM}
 _PROMPTFOO_KEYS = {
     "metric": "name the score with `name:`",
     "rubricPrompt": "write the whole grading instruction in `value:`",
-    "contextTransform": "put the context in the case's vars",
+    "contextTransform": "only context-faithfulness, context-recall and context-relevance read it",
 }
 
 

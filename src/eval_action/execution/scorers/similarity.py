@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from eval_action.execution.scorers._common import as_text, fmt, quote, threshold_problems, value_or_expected, verdict
-from eval_action.execution.scorers.base import ScoreContext, ScorerDef, ScorerError
+from eval_action.execution.scorers.base import OPENAI_COMPATIBLE, ScoreContext, ScorerDef, ScorerError
 from eval_action.model.results import Score
 from eval_action.model.specs import ScorerSpec
 
@@ -41,4 +41,4 @@ def _validate(spec: ScorerSpec, prompt_dir: Path, repo_root: Path) -> list[str]:
     return threshold_problems(spec, 0, 1)
 
 
-SCORERS: dict[str, ScorerDef] = {"similar": ScorerDef(similar, _validate, graded=True)}
+SCORERS: dict[str, ScorerDef] = {"similar": ScorerDef(similar, _validate, graded=True, serves=OPENAI_COMPATIBLE)}
