@@ -20,7 +20,8 @@ from eval_action.inputs.yamlio import read_text, show, split_front_matter
 from eval_action.model.errors import UserError
 
 _COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
-_LEAD = re.compile(r"(?:\s*\{/\*.*?\*/\})+[ \t]*\n(?=---[ \t]*\n)", re.S)
+_SPACE = re.compile(r"\s*")
+_FENCE = re.compile(r"[ \t]*\n(?=---[ \t]*\n)")
 _IMPORT = re.compile(r"^import\s+([A-Z]\w*)\s+from\s+(['\"])([^'\"]+)\2\s*;?[ \t]*$", re.M)
 _ESM = re.compile(r"^(import|export)\b.*$", re.M)
 _ATTR = r"""\s+\w+(?:=(?:"[^"]*"|'[^']*'|\{[^{}]*\}))?"""
@@ -68,9 +69,19 @@ def blank(match: re.Match[str]) -> str:
 
 
 def split_lead(text: str) -> tuple[int, str]:
-    """A comment above the front matter: the lines it takes, and the text from `---` on."""
-    lead = _LEAD.match(text)
-    return (lead.group().count("\n"), text[lead.end():]) if lead else (0, text)
+    """Comments above the front matter: the lines they take, and the text from `---` on. Scanned one
+    by one: a pattern repeating lazy comments backtracks exponentially when no `---` follows."""
+    pos, comments = 0, 0
+    while True:
+        start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # `\s*` always matches
+        if not text.startswith("{/*", start):
+            break
+        end = text.find("*/}", start + 3)
+        if end < 0:
+            break
+        pos, comments = end + 3, comments + 1
+    fence = _FENCE.match(text, pos) if comments else None
+    return (text.count("\n", 0, fence.end()), text[fence.end():]) if fence else (0, text)
 
 
 def strip(body: str, src: Source, offset: int) -> str:
