@@ -94,14 +94,20 @@ def _deep_agentmark_json(repo: Path) -> None:
                                 "<User>{props.tone}</User>\n")
 
 
-@pytest.mark.parametrize("make", [_deep_scorer_value, _deep_prompty_file, _deep_agentmark_json],
-                         ids=["scorer-file-value", "prompty-file-ref", "agentmark-json"])
+def _deep_github_schema(repo: Path) -> None:
+    write(repo, "deep.prompt.yml", f"model: m\nresponseFormat: json_schema\njsonSchema: '{DEEP}'\n"
+                                   "messages: [{role: user, content: hi}]\ntestData: [{x: 1}]\n"
+                                   "evaluators: [{name: e, string: {contains: hi}}]\n")
+
+
+@pytest.mark.parametrize("make", [_deep_scorer_value, _deep_prompty_file, _deep_agentmark_json, _deep_github_schema],
+                         ids=["scorer-file-value", "prompty-file-ref", "agentmark-json", "github-models-schema"])
 def test_b1_deeply_nested_json_is_one_line_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str], make: object) -> None:
     make(tmp_path)  # type: ignore[operator]
     code, out = validate(tmp_path, monkeypatch, capsys)
     assert code == 2 and "Traceback" not in out and "internal error" not in out, out
-    [line] = [x for x in out.splitlines() if "deep.json" in x or "agentmark.json" in x]
+    [line] = [x for x in out.splitlines() if "deep." in x or "agentmark.json" in x]
     assert "invalid JSON" in line and "nested too deeply" in line, out
 
 

@@ -9,13 +9,12 @@ relative to the file that names them and pass the one path check.
 from __future__ import annotations
 
 import functools
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from eval_action.inputs.paths import existing_file_inside, repo_relative
-from eval_action.inputs.yamlio import load_yaml, read_text, show
+from eval_action.inputs.yamlio import load_json, load_yaml, read_text, show
 from eval_action.model.errors import UserError
 
 PREFIX = "file://"
@@ -81,10 +80,7 @@ def read(path: Path, display: str, _stamp: tuple[int, int] = (0, 0)) -> Any:
     if suffix in TEXT_SUFFIXES:
         return text.strip()
     if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise UserError(f"invalid JSON: {e.msg} (column {e.colno}) — fix the syntax", display, e.lineno) from None
+        return load_json(text, display)
     return load_yaml(text, display).data
 
 

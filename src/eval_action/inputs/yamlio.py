@@ -7,6 +7,7 @@ can point at the exact spot instead of showing a traceback.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from eval_action.model.errors import UserError
+from eval_action.model.text import well_formed_json
 from eval_action.render.log import escape_log
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -66,6 +68,19 @@ def decode(data: bytes, display: str) -> str:
         raise UserError(f"not valid UTF-8 (byte 0x{data[e.start]:02x}) — re-save the file as UTF-8",
                         display, line) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_json(text: str, display: str, line_offset: int = 0) -> Any:
+    """A user's JSON file (or a piece of one starting after `line_offset` lines), strings well formed."""
+    try:
+        return well_formed_json(json.loads(text))
+    except json.JSONDecodeError as e:
+        raise UserError(f"invalid JSON: {e.msg} (column {e.colno}) — fix the syntax",
+                        display, e.lineno + line_offset) from None
+    except RecursionError:
+        raise UserError("invalid JSON: nested too deeply — flatten it", display, line_offset or None) from None
+    except ValueError as e:  # e.g. an integer over Python's digit limit
+        raise UserError(f"invalid JSON: {show(e, 80)}", display, line_offset or None) from None
 
 
 @dataclass(frozen=True)

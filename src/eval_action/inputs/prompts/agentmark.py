@@ -8,17 +8,15 @@ alone are AgentMark's playground input, as Prompty's `sample:` is, so such a fil
 
 from __future__ import annotations
 
-import json
 import posixpath
 from pathlib import Path
 
-from eval_action.inputs.paths import repo_relative, resolve_inside
+from eval_action.inputs.paths import existing_file_inside, repo_relative, resolve_inside
 from eval_action.inputs.prompts import agentmark_map, mdx
 from eval_action.inputs.prompts.build import Draft
 from eval_action.inputs.prompts.schema import AmModelConfig, MdxHeader, TestSettings
 from eval_action.inputs.prompts.sections import default_name, front_matter, tagged
-from eval_action.inputs.yamlio import read_text, validate
-from eval_action.model.errors import UserError
+from eval_action.inputs.yamlio import load_json, read_text, validate
 from eval_action.model.specs import Config, Message, NotAnEval
 
 _MEDIA = ("image_config", "speech_config")
@@ -43,11 +41,12 @@ def parse_mdx(text: str, file: Path, path: str, config: Config) -> Draft | NotAn
     cfg: AmModelConfig = getattr(spec, kind) or AmModelConfig()
     provider_name, provider = agentmark_map.provider(cfg.model_name, config, parts.doc, (kind,))
     repo_root = _repo_root(file, path)
+    assert settings is not None  # _is_eval
+    data_dir, marker = _data_dir(repo_root, file) if settings.dataset is not None else (None, None)
     src = mdx.Source(repo_root, file, path)
     body = mdx.strip(parts.body, src, parts.body_offset)
     messages = [(Message(role=m.role, content=mdx.to_template(m.content, src, line)), line)
                 for m, line in tagged(body, path, parts.body_offset)]
-    assert settings is not None  # _is_eval
     return Draft(
         path=path, file=file, kind="mdx", doc=parts.doc, name=spec.name or default_name(file, [".prompt.mdx"]),
         provider_name=provider_name, provider=provider,
@@ -56,7 +55,7 @@ def parse_mdx(text: str, file: Path, path: str, config: Config) -> Draft | NotAn
         evals_loc=("test_settings",), sample=settings.props, sample_loc=("test_settings", "props"),
         agentmark_rows=True, tools=agentmark_map.tools(cfg, spec.tools, parts.doc, (kind,)),
         tool_choice=agentmark_map.tool_choice(cfg), includes=sorted(src.inlined.bodies),
-        data_dir=_data_dir(repo_root, file) if settings.dataset is not None else None,
+        data_dir=data_dir, references=[marker] if marker else [],
     )
 
 
@@ -67,24 +66,23 @@ def _is_eval(settings: TestSettings | None) -> bool:
             or bool(settings.scorers))
 
 
-def _data_dir(repo_root: Path, file: Path) -> Path | None:
+def _data_dir(repo_root: Path, file: Path) -> tuple[Path | None, str | None]:
     """AgentMark reads datasets from its prompts folder, `<agentmarkPath>/agentmark` next to the nearest
-    `agentmark.json`; without one, paths are relative to the file, as in every prompt file."""
+    `agentmark.json`; without one, paths are relative to the file, as in every prompt file. Also the
+    `agentmark.json` read (repository path), whose change must re-run the prompt."""
     for folder in file.parents:
         if not folder.is_relative_to(repo_root):
-            return None
-        marker = folder / "agentmark.json"
-        if marker.is_file():
-            shown = repo_relative(repo_root, marker)
-            try:
-                data = json.loads(read_text(marker, shown))
-            except json.JSONDecodeError as e:
-                raise UserError(f"not valid JSON: {e.msg} — fix the syntax", shown, e.lineno) from None
+            return None, None
+        candidate = folder / "agentmark.json"
+        if candidate.exists() or candidate.is_symlink():  # a committed symlink may point anywhere
+            shown = repo_relative(repo_root, candidate)
+            marker = existing_file_inside(repo_root, folder, "agentmark.json", source=shown)
+            data = load_json(read_text(marker, shown), shown)
             sub = data.get("agentmarkPath", ".") if isinstance(data, dict) else "."
             sub = sub if isinstance(sub, str) and sub.strip() else "."
             base = resolve_inside(repo_root, folder, posixpath.join(sub, "agentmark"), source=shown, line=None)
-            return base if file.is_relative_to(base) else None
-    return None
+            return (base if file.is_relative_to(base) else None), shown
+    return None, None
 
 
 def _repo_root(file: Path, path: str) -> Path:

@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from eval_action.inputs.yamlio import load_yaml, read_text, show
+from eval_action.inputs.yamlio import load_json, load_yaml, read_text, show
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Case
-from eval_action.model.text import well_formed_json
 
 SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml", ".json")
 ROW_SETTINGS = ("messages", "assert", "timeout_s", "threshold")
@@ -56,27 +55,17 @@ def _rows(file: Path, display: str) -> list[Row]:
     if suffix == ".csv":
         return _csv(text, display)
     if suffix == ".json":
-        return _list(_json(text, display, 0), display, None)
+        return _list(load_json(text, display), display, None)
     doc = load_yaml(text, display)
     rows = _list(doc.data, display, 1)
     return [(row, doc.locate((str(i),))) for i, (row, _) in enumerate(rows)]
-
-
-def _json(text: str, display: str, line_offset: int) -> Any:
-    try:
-        return well_formed_json(json.loads(text))
-    except json.JSONDecodeError as e:
-        raise UserError(f"invalid JSON: {e.msg} (column {e.colno}) — fix the syntax",
-                        display, e.lineno + line_offset) from None
-    except (ValueError, RecursionError) as e:
-        raise UserError(f"invalid JSON: {show(e, 80)}", display, line_offset or None) from None
 
 
 def _jsonl(text: str, display: str) -> list[Row]:
     rows: list[Row] = []
     for n, line in enumerate(text.split("\n"), start=1):
         if line.strip():
-            rows.append((_json(line, display, n - 1), n))
+            rows.append((load_json(line, display, n - 1), n))
     return rows
 
 

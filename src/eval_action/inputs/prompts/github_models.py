@@ -10,14 +10,13 @@ GitHub does, unless the config names a `defaults.grader`.
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 from typing import Any
 
 from eval_action.inputs.prompts.build import Draft
 from eval_action.inputs.prompts.schema import Evals, GhEvaluator, GhFile, GhModelParameters
 from eval_action.inputs.prompts.sections import default_name
-from eval_action.inputs.yamlio import YamlDoc, show, validate
+from eval_action.inputs.yamlio import YamlDoc, load_json, show, validate
 from eval_action.model.errors import UserError
 from eval_action.model.specs import Config, Message, NotAnEval, ProviderSpec, ScorerSpec
 
@@ -104,10 +103,7 @@ def _response_format(spec: GhFile, doc: YamlDoc) -> dict[str, Any]:
         return {"type": spec.responseFormat}
     schema = spec.jsonSchema
     if isinstance(schema, str):
-        try:
-            schema = json.loads(schema)
-        except json.JSONDecodeError as e:
-            raise doc.error(f"`jsonSchema` is not valid JSON: {e.msg} — fix the syntax", ("jsonSchema",)) from None
+        schema = load_json(schema, doc.path, (doc.locate(("jsonSchema",)) or 1) - 1)
     if not isinstance(schema, dict) or "name" not in schema or not isinstance(schema.get("schema"), dict):
         raise doc.error("`responseFormat: json_schema` needs `jsonSchema` with `name` and `schema` "
                         '(e.g. {"name": "answer", "schema": {"type": "object", …}})',
