@@ -125,6 +125,18 @@ def test_b4_braces_agentmark_sends_as_text_still_work(tmp_path: Path) -> None:
     assert isinstance(spec, PromptSpec) and spec.messages[0].content == "{{ props.tone }} {% raw %}{a: 1}{% endraw %}"
 
 
+def test_b4_braces_in_code_are_text_as_mdx_reads_them(tmp_path: Path) -> None:
+    body = '<User>\nReply as `{"a": 1}` or:\n```json\n{"a": {"b": 2}}\n```\n</User>\n'
+    rel = write(tmp_path, "p.prompt.mdx", f"---\n{EVAL}---\n{body}")
+    spec = load_prompt(Path(rel), tmp_path, CONFIG)
+    assert isinstance(spec, PromptSpec) and '{"a": {"b": 2}}' in spec.messages[0].content
+
+
+def test_b4_the_refused_expression_is_escaped_for_the_log(tmp_path: Path) -> None:
+    rel = write(tmp_path, "p.prompt.mdx", f"---\n{EVAL}---\n<User>{{props.a\x1b[31m + 1}}</User>\n")
+    assert "\x1b" not in str(error(tmp_path, rel))
+
+
 def test_b5_an_error_inside_a_component_names_the_component_line(tmp_path: Path) -> None:
     write(tmp_path, "c/line.mdx", "import D from './d.mdx';\n\n\n<If condition={props.x.map(f)}>a</If>\n")
     write(tmp_path, "c/d.mdx", "d\n")

@@ -35,6 +35,9 @@ _HEAD = r"<ForEach\s+arr=\{([^{}]*)\}\s*>\s*\{\s*\(\s*([A-Za-z_]\w*)\s*(?:,\s*([
 _FOR_HEAD = re.compile(_HEAD)
 # `<ForEach arr={…}>{(item, index) => (<>…</>)}</ForEach>` holding no other ForEach (inner ones go first)
 _FOR = re.compile(_HEAD + r"\s*(\()?\s*<>((?:(?!<ForEach[\s>]).)*?)</\s*>\s*(?(4)\))\s*\}\s*</ForEach>", re.S)
+# what may hold a `{` after conversion (code, Jinja's tags, an escaped brace), else group 2: an expression left
+_LEFT = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1|`[^`\n]*`|\{% raw %\}.*?\{% endraw %\}|\{\{.*?\}\}"
+                   r"|\{%.*?%\}|\{#.*?#\}|\\\{|(\{)", re.S | re.M)
 _TOKEN = re.compile(r"""\s+|"[^"\\]*"|'[^'\\]*'|\d+(?:\.\d+)?|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"""
                     r"""|===|!==|==|!=|<=|>=|&&|\|\||[<>!()+\-*/%]""")
 _WORDS = {"true": "true", "false": "false", "null": "none", "undefined": "none",
@@ -124,7 +127,20 @@ def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> 
         if name in src.components:
             why = f"write it as `<{name} … />`: components with children are not read"
         raise UserError(f"`<{show(name)}>` is not supported: {why}", src.display, _at(content, stray.start(), line))
+    _refuse_expressions(content, src, line)
     return re.sub(r"\x00(\d+)\x00", lambda m: "{% raw %}" + raw[int(m.group(1))] + "{% endraw %}", content)
+
+
+def _refuse_expressions(content: str, src: Source, line: int | None) -> None:
+    """A `{…}` no conversion read is JavaScript we can't run: refused, never sent as literal text."""
+    left = next((m for m in _LEFT.finditer(content) if m.group(2)), None)
+    if left is None:
+        return
+    end = content.find("}", left.start())
+    js = content[left.start() + 1:end if end >= 0 else len(content)]
+    raise UserError(f"MDX expression `{{{show(js.strip(), 60)}}}` is not supported — use props paths, literals, "
+                    "comparisons, &&, || and !, or put literal braces in `<Raw>`", src.display,
+                    _at(content, left.start(), line))
 
 
 def _stash(kept: list[str], text: str) -> str:
@@ -189,7 +205,9 @@ def _inline(m: re.Match[str], src: Source, line: int | None, content: str, depth
     if body is None:
         inner = Source(src.repo_root, file, rel, inlined=src.inlined)
         fm = split_front_matter(read_text(file, rel), rel)
-        body = to_template(strip(fm.body, inner, fm.body_offset).strip(), inner, fm.body_offset + 1, depth + 1)
+        text = strip(fm.body, inner, fm.body_offset).rstrip()
+        lead = text[:len(text) - len(text.lstrip())].count("\n")  # blank lines where imports were
+        body = to_template(text.strip(), inner, fm.body_offset + lead + 1, depth + 1)
         src.inlined.bodies[rel] = body
     src.inlined.chars += len(body)
     if src.inlined.chars > MAX_OUTPUT_CHARS:
