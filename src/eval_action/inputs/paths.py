@@ -62,6 +62,11 @@ def _real(folder: str) -> Path:
     return Path(folder).resolve()
 
 
+def repo_root_of(file: Path, path: str) -> Path:
+    """The repository root, from a prompt file's absolute path and its repository-relative `path`."""
+    return file.parents[len(Path(path).parts) - 1]
+
+
 def repo_relative(repo_root: Path, p: Path) -> str:
     """`p` relative to the repository root, with POSIX separators."""
     root_text, path_text = os.path.abspath(repo_root), os.path.abspath(p)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
-from eval_action.inputs.paths import existing_file_inside, repo_relative, resolve_inside
+from eval_action.inputs.paths import existing_file_inside, repo_relative, repo_root_of, resolve_inside
 from eval_action.inputs.prompts import agentmark_map, mdx
 from eval_action.inputs.prompts.build import Draft
 from eval_action.inputs.prompts.schema import AmModelConfig, MdxHeader, TestSettings
@@ -40,7 +40,7 @@ def parse_mdx(text: str, file: Path, path: str, config: Config) -> Draft | NotAn
     kind = kinds[0] if kinds else "text_config"
     cfg: AmModelConfig = getattr(spec, kind) or AmModelConfig()
     provider_name, provider = agentmark_map.provider(cfg.model_name, config, parts.doc, (kind,))
-    repo_root = _repo_root(file, path)
+    repo_root = repo_root_of(file, path)
     assert settings is not None  # _is_eval
     data_dir, marker = _data_dir(repo_root, file) if settings.dataset is not None else (None, None)
     src = mdx.Source(repo_root, file, path)
@@ -83,11 +83,3 @@ def _data_dir(repo_root: Path, file: Path) -> tuple[Path | None, str | None]:
             base = resolve_inside(repo_root, folder, posixpath.join(sub, "agentmark"), source=shown, line=None)
             return (base if file.is_relative_to(base) else None), shown
     return None, None
-
-
-def _repo_root(file: Path, path: str) -> Path:
-    """`file` is the repository root joined with `path` (how prompt files are loaded)."""
-    root = file
-    for _ in Path(path).parts:
-        root = root.parent
-    return root

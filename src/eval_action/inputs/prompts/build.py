@@ -20,7 +20,6 @@ from eval_action.model.errors import UserError
 from eval_action.model.specs import (
     Case,
     Config,
-    Dependency,
     Message,
     NotAnEval,
     PromptSpec,
@@ -109,8 +108,7 @@ def finish(d: Draft, repo_root: Path, config: Config) -> PromptSpec:
     dependencies = deps.collect(repo_root, d.file, d.path, dataset=dataset,
                                 templates=[m.content for m, _ in d.messages],
                                 scorers=flat_scorers([*scorers, *row_scorers]), provider=d.provider,
-                                files=d.references)
-    dependencies += [Dependency(path=p, kind="include") for p in d.includes]
+                                files=d.references, includes=d.includes)
     return PromptSpec(
         path=d.path, name=d.name, kind=d.kind, provider_name=d.provider_name, provider=d.provider,
         params=d.params, messages=[m for m, _ in d.messages], message_lines=[line for _, line in d.messages],

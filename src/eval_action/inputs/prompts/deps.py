@@ -19,10 +19,13 @@ Kind = Literal["dataset", "scorer", "schema", "include", "target", "file"]
 
 
 def collect(repo_root: Path, prompt_file: Path, path: str, *, dataset: Path | None, templates: Iterable[str],
-            scorers: Iterable[ScorerSpec], provider: ProviderSpec, files: Iterable[str] = ()) -> list[Dependency]:
+            scorers: Iterable[ScorerSpec], provider: ProviderSpec, files: Iterable[str] = (),
+            includes: Iterable[str] = ()) -> list[Dependency]:
     """Dependencies of one prompt; `path` is the prompt's repository-relative path, for errors; `files`
-    are the repository-relative files the prompt file reads itself (Prompty's `${file:…}`)."""
+    are the repository-relative files the prompt file reads itself (Prompty's `${file:…}`), `includes`
+    those its parser inlined (MDX components)."""
     deps: set[tuple[str, Kind]] = set((p, "file") for p in files)
+    deps.update((p, "include") for p in includes)
     if dataset is not None:
         deps.add((repo_relative(repo_root, dataset), "dataset"))
     deps.update((p, "include") for p in _includes(repo_root, templates, path))

@@ -13,15 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from eval_action.inputs import valuefiles
-from eval_action.inputs.paths import existing_file_inside, repo_relative
+from eval_action.inputs.paths import existing_file_inside, repo_relative, repo_root_of
 from eval_action.inputs.yamlio import Loc, YamlDoc, read_text
 
 _FILE_REF = re.compile(r"^\$\{file:(.*)\}$", re.S)
-
-
-def repo_root_of(file: Path, path: str) -> Path:
-    """The repository root, from the file's absolute path and its repository-relative `path`."""
-    return file.parents[len(Path(path).parts) - 1]
 
 
 def resolve_files(data: Any, file: Path, path: str, doc: YamlDoc) -> tuple[Any, list[str]]:
