@@ -3,6 +3,7 @@ one JSON reader, unsupported expressions refused, component lines kept."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -130,6 +131,22 @@ def test_b4_braces_in_code_are_text_as_mdx_reads_them(tmp_path: Path) -> None:
     rel = write(tmp_path, "p.prompt.mdx", f"---\n{EVAL}---\n{body}")
     spec = load_prompt(Path(rel), tmp_path, CONFIG)
     assert isinstance(spec, PromptSpec) and '{"a": {"b": 2}}' in spec.messages[0].content
+
+
+def test_b4_raw_braces_inside_a_component_still_work(tmp_path: Path) -> None:
+    write(tmp_path, "c.mdx", "Format: <Raw>{a: 1}</Raw>\n")
+    rel = write(tmp_path, "p.prompt.mdx", f"---\n{EVAL}---\nimport C from './c.mdx';\n<User><C /></User>\n")
+    spec = load_prompt(Path(rel), tmp_path, CONFIG)
+    assert isinstance(spec, PromptSpec) and "{% raw %}{a: 1}{% endraw %}" in spec.messages[0].content
+
+
+@pytest.mark.parametrize("unit", ["{% raw %}\n", "{{\n", "```\n~~~\n", "`" * 50 + "\n"])
+def test_b4_the_expression_check_is_linear(tmp_path: Path, unit: str) -> None:
+    rel = write(tmp_path, "p.prompt.mdx", f"---\n{EVAL}---\n<User>\n{unit * 20_000}</User>\n")
+    started = time.monotonic()
+    with contextlib.suppress(UserError):  # Jinja's own syntax error, for the unclosed tags
+        load_prompt(Path(rel), tmp_path, CONFIG)
+    assert time.monotonic() - started < 2
 
 
 def test_b4_the_refused_expression_is_escaped_for_the_log(tmp_path: Path) -> None:

@@ -36,8 +36,9 @@ _FOR_HEAD = re.compile(_HEAD)
 # `<ForEach arr={…}>{(item, index) => (<>…</>)}</ForEach>` holding no other ForEach (inner ones go first)
 _FOR = re.compile(_HEAD + r"\s*(\()?\s*<>((?:(?!<ForEach[\s>]).)*?)</\s*>\s*(?(4)\))\s*\}\s*</ForEach>", re.S)
 # what may hold a `{` after conversion (code, Jinja's tags, an escaped brace), else group 2: an expression left
-_LEFT = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1|`[^`\n]*`|\{% raw %\}.*?\{% endraw %\}|\{\{.*?\}\}"
-                   r"|\{%.*?%\}|\{#.*?#\}|\\\{|(\{)", re.S | re.M)
+_LEFT = re.compile(r"^[ \t]*(`{3,}+|~{3,}+).*?^[ \t]*\1|`[^`\n]*`|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\\\{|(\{)",
+                   re.S | re.M)
+_RAW_OPEN, _RAW_CLOSE = "{% raw %}", "{% endraw %}"
 _TOKEN = re.compile(r"""\s+|"[^"\\]*"|'[^'\\]*'|\d+(?:\.\d+)?|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"""
                     r"""|===|!==|==|!=|<=|>=|&&|\|\||[<>!()+\-*/%]""")
 _WORDS = {"true": "true", "false": "false", "null": "none", "undefined": "none",
@@ -133,6 +134,7 @@ def to_template(content: str, src: Source, line: int | None, depth: int = 0) -> 
 
 def _refuse_expressions(content: str, src: Source, line: int | None) -> None:
     """A `{…}` no conversion read is JavaScript we can't run: refused, never sent as literal text."""
+    content = _blank_raw(content)
     left = next((m for m in _LEFT.finditer(content) if m.group(2)), None)
     if left is None:
         return
@@ -141,6 +143,16 @@ def _refuse_expressions(content: str, src: Source, line: int | None) -> None:
     raise UserError(f"MDX expression `{{{show(js.strip(), 60)}}}` is not supported — use props paths, literals, "
                     "comparisons, &&, || and !, or put literal braces in `<Raw>`", src.display,
                     _at(content, left.start(), line))
+
+
+def _blank_raw(content: str) -> str:
+    """The inlined components' `{% raw %}` blocks as blank lines (found with `find`: a lazy pattern
+    would rescan the text for each unclosed block)."""
+    parts, pos = [], 0
+    while (start := content.find(_RAW_OPEN, pos)) >= 0 and (end := content.find(_RAW_CLOSE, start)) >= 0:
+        parts += [content[pos:start], "\n" * content.count("\n", start, end)]
+        pos = end + len(_RAW_CLOSE)
+    return "".join(parts) + content[pos:]
 
 
 def _stash(kept: list[str], text: str) -> str:
