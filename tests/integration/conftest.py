@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from ci_runner import answer
 
+from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
 
 
@@ -16,3 +17,10 @@ def llm() -> Iterator[FakeLLM]:
     with FakeLLM() as server:
         server.respond_with(answer)
         yield server
+
+
+@pytest.fixture
+def forge() -> Iterator[FakeForge]:
+    """The GitHub/GitLab fake `ci_runner` talks to; modules that need a particular token define their own."""
+    with FakeForge() as f:
+        yield f

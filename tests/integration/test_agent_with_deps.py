@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,6 @@ from fakes.forge import FakeForge
 from fakes.llm import FakeLLM
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/agent-with-deps"
-
-
-@pytest.fixture
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as f:
-        yield f
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from ci_runner import TOKEN, make_repo, run_action
 
 from fakes.forge import FakeForge
@@ -20,12 +18,6 @@ evals:
   cases: [{id: one}]
   scorers: [{type: equals, value: "from tinydep"}]
 """
-
-
-@pytest.fixture
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as f:
-        yield f
 
 
 def test_a_failing_setup_is_bad_input_with_its_last_lines(tmp_path: Path, llm: FakeLLM, forge: FakeForge) -> None:

@@ -31,12 +31,6 @@ WHEELHOUSE_SCRIPT = PROJECT / "native/wheelhouse.py"
 
 
 @pytest.fixture
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as f:
-        yield f
-
-
-@pytest.fixture
 def job_python(tmp_path: Path) -> Path:
     """The job's python3, after the workflow's own `pip install -r requirements.txt` step."""
     venv = tmp_path / "job-python"
